@@ -1,0 +1,142 @@
+import type {
+  AccountConfig,
+  AccountStatus,
+  Adapter,
+  AdapterEvent,
+  SecurityFacts,
+} from '../../adapters/contract.ts';
+import type { AdapterRegistry } from '../../adapters/registry.ts';
+import type { Account } from '../api/types.ts';
+import type { AccountRow } from '../store/rows.ts';
+import { createLogger, errorText } from '../log/logger.ts';
+
+const log = createLogger('accounts');
+
+interface Live {
+  row: AccountRow;
+  adapter: Adapter | null;
+  status: AccountStatus;
+  error?: string | undefined;
+  abort: AbortController;
+  unsubscribe: (() => void)[];
+}
+
+/**
+ * The running adapters, one per account, and their status. Everything adapters say goes to
+ * `onAdapterEvent`; nothing here decides what it means.
+ */
+export class AccountRuntime {
+  private readonly live = new Map<string, Live>();
+
+  constructor(
+    private readonly registry: AdapterRegistry,
+    private readonly onAdapterEvent: (e: unknown) => void,
+    private readonly onStatus: (account: Account) => void,
+  ) {}
+
+  /** Builds and connects the adapter of an account. A missing or failing adapter is a status, not a crash. */
+  start(row: AccountRow): void {
+    if (this.live.has(row.id)) return;
+    const entry: Live = { row, adapter: null, status: 'connecting', abort: new AbortController(), unsubscribe: [] };
+    this.live.set(row.id, entry);
+    const factory = this.registry.get(row.kind);
+    if (!factory) {
+      this.setStatus(row.id, 'error', `Switchboard has no adapter for ${row.kind} accounts yet.`);
+      return;
+    }
+    try {
+      entry.adapter = factory(toConfig(row));
+    } catch (e) {
+      this.setStatus(row.id, 'error', `Could not set up the account: ${errorText(e)}`);
+      return;
+    }
+    const adapter = entry.adapter;
+    for (const type of ['message', 'delivery', 'status', 'route-facts', 'error'] as const) {
+      entry.unsubscribe.push(
+        adapter.on(type, (e: AdapterEvent) => {
+          if (e.type === 'status' && e.accountId === row.id) this.setStatus(row.id, e.status, e.error);
+          this.onAdapterEvent(e);
+        }),
+      );
+    }
+    this.onStatus(this.view(row.id)!);
+    adapter.connect(entry.abort.signal).catch((e: unknown) => {
+      log.warn('connect failed', { accountId: row.id, error: errorText(e) });
+      this.setStatus(row.id, 'error', errorText(e));
+    });
+  }
+
+  async stop(accountId: string): Promise<void> {
+    const entry = this.live.get(accountId);
+    if (!entry) return;
+    this.live.delete(accountId);
+    entry.abort.abort();
+    for (const u of entry.unsubscribe) u();
+    if (entry.adapter) {
+      try {
+        await entry.adapter.disconnect();
+      } catch (e) {
+        log.warn('disconnect failed', { accountId, error: errorText(e) });
+      }
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.stop(id)));
+  }
+
+  adapter(accountId: string): Adapter | null {
+    return this.live.get(accountId)?.adapter ?? null;
+  }
+
+  isAvailable(accountId: string): boolean {
+    const e = this.live.get(accountId);
+    return !!e && !!e.adapter && e.status === 'online';
+  }
+
+  /** What the adapter says about a route now, or null when it cannot say. */
+  factsFor(accountId: string, target: string): SecurityFacts | null {
+    const adapter = this.adapter(accountId);
+    if (!adapter) return null;
+    try {
+      return adapter.securityFacts({ accountId, target });
+    } catch (e) {
+      log.warn('securityFacts failed', { accountId, error: errorText(e) });
+      return null;
+    }
+  }
+
+  view(accountId: string): Account | null {
+    const e = this.live.get(accountId);
+    if (!e) return null;
+    return {
+      id: e.row.id,
+      protocol: e.row.protocol,
+      kind: e.row.kind,
+      address: e.row.address,
+      displayName: e.row.display_name,
+      status: e.status,
+      error: e.error,
+    };
+  }
+
+  private setStatus(accountId: string, status: AccountStatus, error?: string): void {
+    const e = this.live.get(accountId);
+    if (!e) return;
+    if (e.status === status && e.error === error) return;
+    e.status = status;
+    e.error = status === 'error' ? error : undefined;
+    this.onStatus(this.view(accountId)!);
+  }
+}
+
+function toConfig(row: AccountRow): AccountConfig {
+  let settings: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(row.settings) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
+  } catch {
+    log.warn('account settings unreadable; using none', { accountId: row.id });
+  }
+  return { id: row.id, protocol: row.protocol, address: row.address, displayName: row.display_name, settings };
+}

@@ -1,0 +1,30 @@
+/**
+ * The names of every api command. Kept apart from the schemas so the Electron preload can import
+ * the allowlist without bundling the validator. `commands.ts` checks it is complete.
+ */
+export const COMMAND_NAMES = [
+  'conversations.list',
+  'conversations.get',
+  'conversations.update',
+  'conversations.markRead',
+  'messages.page',
+  'messages.send',
+  'messages.pin',
+  'messages.pinned',
+  'messages.retry',
+  'search',
+  'contacts.get',
+  'contacts.pinRoute',
+  'settings.get',
+  'settings.set',
+  'security.firstUseSeen',
+  'accounts.list',
+  'accounts.add',
+  'accounts.remove',
+] as const;
+
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);
+}

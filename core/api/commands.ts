@@ -1,0 +1,116 @@
+/**
+ * The api contract: every command (name → params schema → result type). Both transports and the
+ * Electron preload allowlist derive from this file; params are validated here at the boundary.
+ */
+import { z } from 'zod';
+import type {
+  Account,
+  Contact,
+  ConversationSummary,
+  Message,
+  Page,
+  SearchHit,
+  SendResult,
+  Settings,
+} from './types.ts';
+import { COMMAND_NAMES, type CommandName } from './command-names.ts';
+
+const id = z.string().min(1).max(200);
+const cursor = z.string().max(200).nullish();
+const limit = z.number().int().min(1).max(500).optional();
+const protocol = z.enum(['email', 'xmpp', 'matrix', 'native']);
+
+export const commandSchemas = {
+  'conversations.list': z.strictObject({
+    folder: z.enum(['inbox', 'archived']).optional(),
+    cursor,
+    limit,
+  }),
+  'conversations.get': z.strictObject({ conversationId: id }),
+  'conversations.update': z.strictObject({
+    conversationId: id,
+    pinned: z.boolean().optional(),
+    muted: z.boolean().optional(),
+    archived: z.boolean().optional(),
+  }),
+  'conversations.markRead': z.strictObject({ conversationId: id }),
+  /** Items come oldest first; `nextCursor` fetches the page before them. */
+  'messages.page': z.strictObject({ conversationId: id, cursor, limit }),
+  'messages.send': z.strictObject({
+    conversationId: id,
+    text: z.string().min(1).max(64_000),
+    /** Client-generated id so a retried call never sends twice. */
+    clientId: z.string().min(8).max(64).optional(),
+    /** The user's answer to a `needs-decision` result. */
+    decision: z.enum(['send-anyway', 'wait']).optional(),
+  }),
+  'messages.pin': z.strictObject({ messageId: id, pinned: z.boolean() }),
+  'messages.pinned': z.strictObject({ conversationId: id }),
+  'messages.retry': z.strictObject({ messageId: id }),
+  search: z.strictObject({ query: z.string().max(1000), limit }),
+  'contacts.get': z.strictObject({ contactId: id }),
+  'contacts.pinRoute': z.strictObject({ contactId: id, identityId: id.nullable() }),
+  'settings.get': z.strictObject({}),
+  'settings.set': z.strictObject({
+    padlockStyle: z.enum(['explain', 'quiet']).optional(),
+    receiptsOnWeakRoutes: z.boolean().optional(),
+    securityDialogs: z.boolean().optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+  }),
+  'security.firstUseSeen': z.strictObject({ protocol }),
+  'accounts.list': z.strictObject({}),
+  'accounts.add': z.strictObject({
+    protocol,
+    /** The adapter kind; defaults to the protocol. Test doubles register their own kind. */
+    kind: z.string().min(1).max(50).optional(),
+    address: z.string().min(1).max(320),
+    displayName: z.string().max(200).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  }),
+  'accounts.remove': z.strictObject({ accountId: id }),
+} satisfies Record<CommandName, z.ZodType>;
+
+/** The result type of each command. */
+export interface CommandResults {
+  'conversations.list': Page<ConversationSummary>;
+  'conversations.get': ConversationSummary;
+  'conversations.update': ConversationSummary;
+  'conversations.markRead': ConversationSummary;
+  'messages.page': Page<Message>;
+  'messages.send': SendResult;
+  'messages.pin': Message;
+  'messages.pinned': Message[];
+  'messages.retry': Message;
+  search: SearchHit[];
+  'contacts.get': Contact;
+  'contacts.pinRoute': Contact;
+  'settings.get': Settings;
+  'settings.set': Settings;
+  'security.firstUseSeen': Settings;
+  'accounts.list': Account[];
+  'accounts.add': Account;
+  'accounts.remove': { removed: true };
+}
+
+export type CommandParams = { [K in CommandName]: z.input<(typeof commandSchemas)[K]> };
+export type { CommandName };
+export { COMMAND_NAMES };
+
+/** The error every failed call carries across a transport. */
+export interface ApiErrorShape {
+  code: 'bad-request' | 'not-found' | 'timeout' | 'conflict' | 'internal' | 'unauthorized' | 'unavailable';
+  message: string;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorShape['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Milliseconds a call may take before it fails with `timeout`. */
+export const CALL_TIMEOUT_MS = 15_000;

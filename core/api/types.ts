@@ -1,0 +1,156 @@
+/**
+ * Domain types the api hands to the renderer. Plain data only: the renderer imports these as types.
+ */
+import type { AccountStatus, Protocol, SecurityFacts } from '../../adapters/contract.ts';
+
+export type { AccountStatus, Protocol, SecurityFacts };
+
+export type Colour = 'green' | 'grey' | 'red';
+
+/** One criterion of a rating, in plain words. */
+export interface RatingReason {
+  criterion:
+    | 'transport'
+    | 'end-to-end'
+    | 'forward-secrecy'
+    | 'identity'
+    | 'metadata'
+    | 'post-quantum'
+    | 'downgrade';
+  points: number;
+  max: number;
+  passed: boolean;
+  text: string;
+}
+
+/** What core/security makes of a route's facts. */
+export interface Rating {
+  score: number;
+  colour: Colour;
+  /** One sentence a grandmother can read. */
+  summary: string;
+  reasons: RatingReason[];
+}
+
+export interface Account {
+  id: string;
+  protocol: Protocol;
+  /** The adapter kind that serves it: the protocol, or a test double's name. */
+  kind: string;
+  address: string;
+  displayName: string;
+  status: AccountStatus;
+  error?: string | undefined;
+}
+
+/** A contact's address on one protocol, reached through one account. */
+export interface Identity {
+  id: string;
+  contactId: string;
+  accountId: string;
+  protocol: Protocol;
+  address: string;
+  displayName: string;
+}
+
+/** A route: an identity, whether its account can send now, and how it rates. */
+export interface Route {
+  identity: Identity;
+  available: boolean;
+  rating: Rating;
+}
+
+export interface Contact {
+  id: string;
+  displayName: string;
+  identities: Identity[];
+  routes: Route[];
+  /** The identity the next message takes, if any route is available. */
+  chosenIdentityId: string | null;
+  /** Why that route, in plain words. */
+  chosenReason: string;
+  pinnedIdentityId: string | null;
+}
+
+export type ConversationKind = 'direct' | 'group';
+
+export interface ConversationSummary {
+  id: string;
+  kind: ConversationKind;
+  title: string;
+  contactId: string | null;
+  protocols: Protocol[];
+  lastActivityAt: number;
+  lastMessagePreview: string | null;
+  unreadCount: number;
+  pinned: boolean;
+  muted: boolean;
+  archived: boolean;
+  /** The rating of the route the next message will take. */
+  rating: Rating;
+}
+
+export type MessageStatus =
+  | 'received'
+  | 'queued'
+  | 'waiting-route'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'read'
+  | 'failed';
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  direction: 'in' | 'out';
+  senderName: string;
+  protocol: Protocol;
+  text: string;
+  sentAt: number;
+  status: MessageStatus;
+  error: string | null;
+  pinned: boolean;
+  /** How this message travelled. */
+  rating: Rating;
+}
+
+export interface SearchHit {
+  message: Message;
+  conversationTitle: string;
+  /** The text with matches marked by \u0001 ... \u0002 (the renderer highlights them, never as HTML). */
+  snippet: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface Settings {
+  /** `explain` shows reasons and dialogs; `quiet` keeps the padlock but asks only for red downgrades. */
+  padlockStyle: 'explain' | 'quiet';
+  /** Send read receipts and typing on grey/red routes too (green routes always may). */
+  receiptsOnWeakRoutes: boolean;
+  /** Show first-use security dialogs. */
+  securityDialogs: boolean;
+  theme: 'system' | 'light' | 'dark';
+}
+
+/** What a send did: queued it, or asks the user before leaving a safer route. */
+export type SendResult =
+  | {
+      kind: 'queued';
+      message: Message;
+      /** Set the first time a protocol is used for sending, while security dialogs are on. */
+      firstUse: { protocol: Protocol; rating: Rating } | null;
+    }
+  | {
+      kind: 'needs-decision';
+      /** The route available now, which rates lower than the contact's best known route. */
+      available: Route | null;
+      best: Route;
+      /** Human sentence for the dialog. */
+      question: string;
+    };

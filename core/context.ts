@@ -1,0 +1,12 @@
+import type { AccountRuntime } from './accounts/runtime.ts';
+import type { ApiEvent } from './api/events.ts';
+import type { Db } from './store/open.ts';
+
+/** What core's modules share: the database, the running accounts and the event sink. */
+export interface CoreContext {
+  db: Db;
+  accounts: AccountRuntime;
+  emit(event: ApiEvent): void;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now(): number;
+}

@@ -1,0 +1,117 @@
+import type { AdapterRegistry } from '../adapters/registry.ts';
+import { AccountRuntime } from './accounts/runtime.ts';
+import { ApiError, CALL_TIMEOUT_MS, commandSchemas, type CommandName, type CommandResults } from './api/commands.ts';
+import { isCommandName } from './api/command-names.ts';
+import type { ApiEvent } from './api/events.ts';
+import type { CoreContext } from './context.ts';
+import { createHandlers, type Handlers } from './handlers/handlers.ts';
+import type { Core } from './index.ts';
+import { Ingestor } from './ingest/ingest.ts';
+import { createLogger, errorText } from './log/logger.ts';
+import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
+import { openDatabase } from './store/open.ts';
+import type { AccountRow } from './store/rows.ts';
+import { z } from 'zod';
+
+const log = createLogger('core');
+
+export interface CreateCoreOptions {
+  profileDir: string;
+  registry: AdapterRegistry;
+  /** Tests shorten retries. */
+  outbox?: OutboxOptions;
+  now?: () => number;
+  callTimeoutMs?: number;
+}
+
+/** A core with its internals reachable, for tests and benchmarks. */
+export interface CoreInternals extends Core {
+  readonly ctx: CoreContext;
+  readonly ingest: Ingestor;
+  readonly outbox: Outbox;
+}
+
+/** Opens a profile and wires store, accounts, ingest, outbox and the api handlers together. */
+export function createCore(opts: CreateCoreOptions): CoreInternals {
+  const db = openDatabase(opts.profileDir);
+  const listeners = new Set<(e: ApiEvent) => void>();
+  const emit = (e: ApiEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        log.error('event listener threw', { type: e.type, error: errorText(err) });
+      }
+    }
+  };
+  let ingest: Ingestor | null = null;
+  let outbox: Outbox | null = null;
+  const accounts = new AccountRuntime(
+    opts.registry,
+    (e) => ingest?.push(e),
+    (account) => {
+      emit({ type: 'account.status', account });
+      if (account.status === 'online') {
+        outbox?.reconsiderWaiting();
+        outbox?.wake();
+      }
+    },
+  );
+  const ctx: CoreContext = { db, accounts, emit, now: opts.now ?? Date.now };
+  ingest = new Ingestor(ctx);
+  outbox = new Outbox(ctx, opts.outbox);
+  const handlers: Handlers = createHandlers(ctx, {
+    outbox,
+    startAccount: (row) => accounts.start(row),
+    stopAccount: (id) => accounts.stop(id),
+  });
+  const timeoutMs = opts.callTimeoutMs ?? CALL_TIMEOUT_MS;
+  let closed = false;
+
+  async function call<C extends CommandName>(command: C, params: unknown): Promise<CommandResults[C]> {
+    if (closed) throw new ApiError('unavailable', 'Switchboard is shutting down.');
+    if (!isCommandName(command)) throw new ApiError('bad-request', `Unknown command: ${String(command).slice(0, 80)}`);
+    const parsed = commandSchemas[command].safeParse(params ?? {});
+    if (!parsed.success) {
+      throw new ApiError('bad-request', `Invalid parameters for ${command}: ${z.prettifyError(parsed.error)}`);
+    }
+    const handler = handlers[command] as (p: unknown) => CommandResults[C] | Promise<CommandResults[C]>;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ApiError('timeout', `${command} took longer than ${timeoutMs} ms.`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(() => handler(parsed.data)), timeout]);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      log.error('command failed', { command, error: errorText(e) });
+      throw new ApiError('internal', `${command} failed: ${errorText(e)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    ctx,
+    ingest,
+    outbox,
+    call,
+    onEvent(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    async start() {
+      for (const row of db.prepare('SELECT * FROM accounts ORDER BY created_at').all() as AccountRow[]) accounts.start(row);
+      outbox.start();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await outbox.stop();
+      await accounts.stopAll();
+      await ingest.idle();
+      listeners.clear();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import type { z } from 'zod';
+import { ApiError, type CommandName, type CommandResults, type commandSchemas } from '../api/commands.ts';
+import type { Account, SearchHit } from '../api/types.ts';
+import type { CoreContext } from '../context.ts';
+import { contactView, getContactRow } from '../contacts/routes.ts';
+import { listConversations, messagePage } from '../inbox/queries.ts';
+import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
+import type { Outbox } from '../outbox/outbox.ts';
+import { sendMessage } from '../outbox/send.ts';
+import { firstUseSeen, getSettings, markFirstUseSeen, updateSettings } from '../settings/settings.ts';
+import { newId } from '../store/ids.ts';
+import type { AccountRow, MessageRow } from '../store/rows.ts';
+import { searchMessages } from '../store/search.ts';
+
+type Params<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
+export type Handlers = { [C in CommandName]: (p: Params<C>) => CommandResults[C] | Promise<CommandResults[C]> };
+
+/** What the handlers need besides the context. */
+export interface HandlerDeps {
+  outbox: Outbox;
+  startAccount(row: AccountRow): void;
+  stopAccount(accountId: string): Promise<void>;
+}
+
+/** The implementation of every api command. Params arrive validated. */
+export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
+  const { db } = ctx;
+
+  const conversation = (id: string) => {
+    const row = loadConversation(ctx, id);
+    if (!row) throw new ApiError('not-found', 'That conversation does not exist.');
+    return toConversationSummary(ctx, row, getSettings(db));
+  };
+  const announceConversation = (id: string) => {
+    const summary = conversation(id);
+    ctx.emit({ type: 'conversation.updated', conversation: summary });
+    return summary;
+  };
+  const messageRow = (id: string) => {
+    const row = db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    if (!row) throw new ApiError('not-found', 'That message does not exist.');
+    return row;
+  };
+  const contact = (id: string) => {
+    const row = getContactRow(ctx, id);
+    if (!row) throw new ApiError('not-found', 'That contact does not exist.');
+    return row;
+  };
+  const accountView = (row: AccountRow): Account =>
+    ctx.accounts.view(row.id) ?? {
+      id: row.id,
+      protocol: row.protocol,
+      kind: row.kind,
+      address: row.address,
+      displayName: row.display_name,
+      status: 'offline',
+    };
+
+  return {
+    'conversations.list': (p) => listConversations(ctx, getSettings(db), p.folder ?? 'inbox', p.cursor, p.limit),
+    'conversations.get': (p) => conversation(p.conversationId),
+    'conversations.update': (p) => {
+      conversation(p.conversationId);
+      const sets: string[] = [];
+      const values: Record<string, unknown> = { id: p.conversationId };
+      for (const key of ['pinned', 'muted', 'archived'] as const) {
+        if (p[key] !== undefined) {
+          sets.push(`${key} = @${key}`);
+          values[key] = p[key] ? 1 : 0;
+        }
+      }
+      if (sets.length > 0) db.prepare(`UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      return announceConversation(p.conversationId);
+    },
+    'conversations.markRead': (p) => {
+      conversation(p.conversationId);
+      db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
+      return announceConversation(p.conversationId);
+    },
+    'messages.page': (p) => {
+      conversation(p.conversationId);
+      return messagePage(ctx, p.conversationId, p.cursor, p.limit);
+    },
+    'messages.send': (p) => sendMessage(ctx, p, () => deps.outbox.wake()),
+    'messages.pin': (p) => {
+      messageRow(p.messageId);
+      db.prepare('UPDATE messages SET pinned = ? WHERE id = ?').run(p.pinned ? 1 : 0, p.messageId);
+      const message = toMessage(messageRow(p.messageId));
+      ctx.emit({ type: 'message.updated', message });
+      return message;
+    },
+    'messages.pinned': (p) => {
+      conversation(p.conversationId);
+      const rows = db
+        .prepare('SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY sent_at, seq')
+        .all(p.conversationId) as MessageRow[];
+      return rows.map(toMessage);
+    },
+    'messages.retry': (p) => {
+      const row = messageRow(p.messageId);
+      if (row.status !== 'failed') throw new ApiError('conflict', 'Only a message that failed can be sent again.');
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO outbox (message_id, state, identity_id, account_id, next_attempt_at) VALUES (?, 'pending', ?, ?, ?)`,
+        ).run(row.id, row.identity_id, row.account_id, ctx.now());
+        db.prepare(`UPDATE messages SET status = 'queued', error = NULL, sent_at = ? WHERE id = ?`).run(ctx.now(), row.id);
+      })();
+      const message = toMessage(messageRow(row.id));
+      ctx.emit({ type: 'message.updated', message });
+      deps.outbox.wake();
+      return message;
+    },
+    search: (p) => {
+      const limit = p.limit ?? 50;
+      const hits = searchMessages(db, p.query, limit);
+      const get = db.prepare(
+        'SELECT m.*, c.title AS conversation_title FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.seq = ?',
+      );
+      const out: SearchHit[] = [];
+      for (const h of hits) {
+        const row = get.get(h.seq) as (MessageRow & { conversation_title: string }) | undefined;
+        if (row) out.push({ message: toMessage(row), conversationTitle: row.conversation_title, snippet: h.snippet });
+      }
+      return out;
+    },
+    'contacts.get': (p) => contactView(ctx, contact(p.contactId), getSettings(db)),
+    'contacts.pinRoute': (p) => {
+      contact(p.contactId);
+      if (p.identityId !== null) {
+        const owner = db.prepare('SELECT contact_id FROM identities WHERE id = ?').pluck().get(p.identityId);
+        if (owner !== p.contactId) throw new ApiError('bad-request', 'That route does not belong to this contact.');
+      }
+      db.prepare('UPDATE contacts SET pinned_identity_id = ? WHERE id = ?').run(p.identityId, p.contactId);
+      const convId = db.prepare('SELECT id FROM conversations WHERE contact_id = ?').pluck().get(p.contactId) as string | undefined;
+      if (convId) announceConversation(convId);
+      return contactView(ctx, contact(p.contactId), getSettings(db));
+    },
+    'settings.get': () => getSettings(db),
+    'settings.set': (p) => {
+      const settings = updateSettings(db, p);
+      ctx.emit({ type: 'settings.changed', settings });
+      return settings;
+    },
+    'security.firstUseSeen': (p) => {
+      if (!firstUseSeen(db).has(p.protocol)) markFirstUseSeen(db, p.protocol);
+      return getSettings(db);
+    },
+    'accounts.list': () => (db.prepare('SELECT * FROM accounts ORDER BY created_at, id').all() as AccountRow[]).map(accountView),
+    'accounts.add': (p) => {
+      const kind = p.kind ?? p.protocol;
+      const clash = db.prepare('SELECT 1 FROM accounts WHERE kind = ? AND address = ?').get(kind, p.address);
+      if (clash) throw new ApiError('conflict', `The account ${p.address} is already set up.`);
+      const row: AccountRow = {
+        id: newId(),
+        protocol: p.protocol,
+        kind,
+        address: p.address,
+        display_name: p.displayName ?? p.address,
+        settings: JSON.stringify(p.settings ?? {}),
+        created_at: ctx.now(),
+      };
+      db.prepare(
+        `INSERT INTO accounts (id, protocol, kind, address, display_name, settings, created_at)
+         VALUES (@id, @protocol, @kind, @address, @display_name, @settings, @created_at)`,
+      ).run(row);
+      deps.startAccount(row);
+      return accountView(row);
+    },
+    'accounts.remove': async (p) => {
+      const row = db.prepare('SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
+      if (!row) throw new ApiError('not-found', 'That account does not exist.');
+      await deps.stopAccount(row.id);
+      const convs = db
+        .prepare(
+          `SELECT id FROM conversations WHERE account_id = @id OR contact_id IN
+             (SELECT contact_id FROM identities GROUP BY contact_id HAVING sum(account_id != @id) = 0)`,
+        )
+        .pluck()
+        .all({ id: row.id }) as string[];
+      db.transaction(() => {
+        db.prepare('DELETE FROM accounts WHERE id = ?').run(row.id);
+        // Contacts left with no address anywhere go too, with their 1:1 conversations.
+        db.prepare('DELETE FROM contacts WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.contact_id = contacts.id)').run();
+      })();
+      for (const id of convs) ctx.emit({ type: 'conversation.removed', conversationId: id });
+      return { removed: true as const };
+    },
+  };
+}

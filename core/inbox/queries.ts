@@ -1,0 +1,56 @@
+import type { ConversationSummary, Message, Page, Settings } from '../api/types.ts';
+import type { CoreContext } from '../context.ts';
+import { decodeCursor, encodeCursor } from '../store/cursor.ts';
+import type { ConversationRow, MessageRow } from '../store/rows.ts';
+import { CONVERSATION_SELECT, toConversationSummary, toMessage } from './views.ts';
+
+export const DEFAULT_PAGE = 50;
+
+/** SQL of the inbox page (first or later); exported for the query-plan test. */
+export function inboxPageSql(withCursor: boolean): string {
+  return `${CONVERSATION_SELECT}
+  WHERE c.archived = @archived${withCursor ? ' AND (c.pinned, c.last_activity_at, c.id) < (@pinned, @at, @id)' : ''}
+  ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC LIMIT @limit`;
+}
+
+/** The inbox list: pinned first, then by last activity; keyset-paged so page 200 costs what page 1 does. */
+export function listConversations(
+  ctx: CoreContext,
+  settings: Settings,
+  folder: 'inbox' | 'archived',
+  cursor: string | null | undefined,
+  limit = DEFAULT_PAGE,
+): Page<ConversationSummary> {
+  const [pinned, at, id] = cursor ? decodeCursor(cursor, ['number', 'number', 'string']) : [0, 0, ''];
+  const params = { archived: folder === 'archived' ? 1 : 0, limit, ...(cursor ? { pinned, at, id } : {}) };
+  const rows = ctx.db.prepare(inboxPageSql(!!cursor)).all(params) as (ConversationRow & { last_body: string | null })[];
+  const last = rows.length === limit ? rows.at(-1) : undefined;
+  return {
+    items: rows.map((r) => toConversationSummary(ctx, r, settings)),
+    nextCursor: last ? encodeCursor([last.pinned, last.last_activity_at, last.id]) : null,
+  };
+}
+
+/** SQL of a conversation page (newest first, before a cursor or not); exported for the query-plan test. */
+export function messagePageSql(withCursor: boolean): string {
+  return `SELECT * FROM messages
+  WHERE conversation_id = @conversationId${withCursor ? ' AND (sent_at, seq) < (@at, @seq)' : ''}
+  ORDER BY sent_at DESC, seq DESC LIMIT @limit`;
+}
+
+/** A page of a conversation, oldest first; the cursor fetches the messages before it. */
+export function messagePage(
+  ctx: CoreContext,
+  conversationId: string,
+  cursor: string | null | undefined,
+  limit = DEFAULT_PAGE,
+): Page<Message> {
+  const [at, seq] = cursor ? decodeCursor(cursor, ['number', 'number']) : [0, 0];
+  const params = { conversationId, limit, ...(cursor ? { at, seq } : {}) };
+  const rows = ctx.db.prepare(messagePageSql(!!cursor)).all(params) as MessageRow[];
+  const oldest = rows.length === limit ? rows.at(-1) : undefined;
+  return {
+    items: rows.reverse().map(toMessage),
+    nextCursor: oldest ? encodeCursor([oldest.sent_at, oldest.seq]) : null,
+  };
+}

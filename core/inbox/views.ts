@@ -1,0 +1,78 @@
+import type { ConversationSummary, Message, MessageStatus, Protocol, Rating, Settings } from '../api/types.ts';
+import type { CoreContext } from '../context.ts';
+import { decideRoute, getContactRow } from '../contacts/routes.ts';
+import { parseFacts } from '../ingest/validate.ts';
+import { rate, UNKNOWN_FACTS } from '../security/index.ts';
+import type { ConversationRow, MessageRow } from '../store/rows.ts';
+
+const PREVIEW_CHARS = 140;
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    direction: row.direction,
+    senderName: row.sender_name,
+    protocol: row.protocol,
+    text: row.body,
+    sentAt: row.sent_at,
+    status: row.status as MessageStatus,
+    error: row.error,
+    pinned: row.pinned === 1,
+    rating: rate(parseFacts(row.facts) ?? UNKNOWN_FACTS, row.protocol),
+  };
+}
+
+/** The padlock of a conversation: the rating of the route its next message will take. */
+export function conversationRating(ctx: CoreContext, row: ConversationRow, settings: Settings): { rating: Rating; protocols: Protocol[] } {
+  if (row.kind === 'group') {
+    const account = row.account_id ? ctx.accounts.view(row.account_id) : null;
+    const facts =
+      (row.account_id && row.remote_id ? ctx.accounts.factsFor(row.account_id, row.remote_id) : null) ??
+      parseFacts(row.facts) ??
+      UNKNOWN_FACTS;
+    const protocol = account?.protocol ?? (ctx.db.prepare('SELECT protocol FROM accounts WHERE id = ?').pluck().get(row.account_id) as Protocol | undefined);
+    return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [] };
+  }
+  const contact = row.contact_id ? getContactRow(ctx, row.contact_id) : undefined;
+  if (!contact) return { rating: rate(UNKNOWN_FACTS), protocols: [] };
+  const { decision, candidates } = decideRoute(ctx, contact, settings);
+  const protocols = [...new Set(candidates.map((c) => c.protocol))];
+  switch (decision.kind) {
+    case 'send':
+      return { rating: decision.route.rating, protocols };
+    case 'needs-decision':
+      return { rating: (decision.available ?? decision.best).rating, protocols };
+    case 'no-route':
+      return { rating: rate(UNKNOWN_FACTS), protocols };
+  }
+}
+
+type RowWithLast = ConversationRow & { last_body: string | null };
+
+export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settings: Settings): ConversationSummary {
+  const { rating, protocols } = conversationRating(ctx, row, settings);
+  const body = row.last_body;
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    contactId: row.contact_id,
+    protocols,
+    lastActivityAt: row.last_activity_at,
+    lastMessagePreview: body === null ? null : body.length > PREVIEW_CHARS ? body.slice(0, PREVIEW_CHARS) + '…' : body,
+    unreadCount: row.unread_count,
+    pinned: row.pinned === 1,
+    muted: row.muted === 1,
+    archived: row.archived === 1,
+    rating,
+  };
+}
+
+export const CONVERSATION_SELECT = `
+  SELECT c.*, m.body AS last_body FROM conversations c
+  LEFT JOIN messages m ON m.seq = c.last_message_seq`;
+
+export function loadConversation(ctx: CoreContext, id: string): RowWithLast | undefined {
+  return ctx.db.prepare(`${CONVERSATION_SELECT} WHERE c.id = ?`).get(id) as RowWithLast | undefined;
+}

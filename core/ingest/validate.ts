@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { AdapterEvent, SecurityFacts } from '../../adapters/contract.ts';
+
+/**
+ * Adapters are the edge of the world: whatever they emit is checked here before it reaches the
+ * database, so one malformed event is logged and skipped instead of breaking ingest.
+ */
+export const securityFactsSchema = z.strictObject({
+  transport: z.enum(['tls-verified', 'tls-unverified', 'none']),
+  endToEnd: z.enum(['all', 'partial', 'none']),
+  forwardSecrecy: z.boolean(),
+  identity: z.enum(['verified', 'tofu', 'changed', 'none']),
+  metadataProtection: z.boolean(),
+  postQuantum: z.boolean(),
+  downgradeResistant: z.boolean(),
+  serverPlaintext: z.string().max(200).optional(),
+}) satisfies z.ZodType<SecurityFacts>;
+
+const text = z.string().max(1_000_000);
+const shortText = z.string().min(1).max(1000);
+const person = z.strictObject({ address: shortText, displayName: z.string().max(500).optional() });
+const conversation = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('direct'), peer: person }),
+  z.strictObject({ kind: z.literal('group'), roomId: shortText, title: z.string().max(500).optional() }),
+]);
+
+export const adapterEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('message'),
+    accountId: shortText,
+    remoteId: shortText,
+    conversation,
+    sender: z.union([z.literal('self'), person]),
+    text,
+    sentAt: z.number().int().nonnegative(),
+    clientId: z.string().max(64).optional(),
+    facts: securityFactsSchema.optional(),
+  }),
+  z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
+  z.strictObject({
+    type: z.literal('status'),
+    accountId: shortText,
+    status: z.enum(['offline', 'connecting', 'online', 'error']),
+    error: z.string().max(2000).optional(),
+  }),
+  z.strictObject({ type: z.literal('route-facts'), accountId: shortText, target: shortText, facts: securityFactsSchema }),
+  z.strictObject({ type: z.literal('error'), accountId: shortText, error: z.string().max(2000) }),
+]);
+
+/** The event, or a readable reason it was refused. */
+export function validateAdapterEvent(e: unknown): { ok: true; event: AdapterEvent } | { ok: false; reason: string } {
+  const r = adapterEventSchema.safeParse(e);
+  if (r.success) return { ok: true, event: r.data as AdapterEvent };
+  return { ok: false, reason: z.prettifyError(r.error).slice(0, 500) };
+}
+
+/** Facts stored as JSON, or null when missing or damaged. */
+export function parseFacts(json: string | null): SecurityFacts | null {
+  if (json === null) return null;
+  try {
+    const r = securityFactsSchema.safeParse(JSON.parse(json));
+    return r.success ? (r.data as SecurityFacts) : null;
+  } catch {
+    return null;
+  }
+}

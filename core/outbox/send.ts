@@ -1,0 +1,143 @@
+import type { SecurityFacts } from '../../adapters/contract.ts';
+import { ApiError } from '../api/commands.ts';
+import type { Protocol, Route, SendResult } from '../api/types.ts';
+import type { CoreContext } from '../context.ts';
+import { decideRoute, getContactRow, identityFacts, toIdentity } from '../contacts/routes.ts';
+import { bumpConversation } from '../ingest/ingest.ts';
+import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
+import { parseFacts } from '../ingest/validate.ts';
+import type { RouteCandidate } from '../routing/index.ts';
+import { firstUseSeen, getSettings } from '../settings/settings.ts';
+import { newId } from '../store/ids.ts';
+import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
+
+export interface SendParams {
+  conversationId: string;
+  text: string;
+  clientId?: string | undefined;
+  decision?: 'send-anyway' | 'wait' | undefined;
+}
+
+/** Where a new message goes: a route now, or a wait for a safer one. */
+interface Placement {
+  state: 'pending' | 'waiting-route';
+  accountId: string;
+  identityId: string | null;
+  protocol: Protocol;
+  facts: SecurityFacts | null;
+  decision: 'send-anyway' | 'wait' | null;
+}
+
+/**
+ * `messages.send`: asks routing for the route, and either writes the message and its outbox row
+ * in one transaction (then the outbox sends it) or returns the question the user must answer
+ * before a message leaves a safer route. Idempotent on the client id.
+ */
+export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => void): SendResult {
+  const { db } = ctx;
+  const conv = db.prepare('SELECT * FROM conversations WHERE id = ?').get(params.conversationId) as ConversationRow | undefined;
+  if (!conv) throw new ApiError('not-found', 'That conversation does not exist.');
+  const clientId = params.clientId ?? newId();
+
+  const existing = db.prepare('SELECT * FROM messages WHERE id = ?').get(clientId) as MessageRow | undefined;
+  if (existing) {
+    if (existing.conversation_id !== conv.id || existing.direction !== 'out') {
+      throw new ApiError('conflict', 'That client id belongs to another message.');
+    }
+    // The same call again (a retry, or the answer to a question asked earlier): no second message.
+    if (params.decision && existing.status === 'waiting-route') {
+      db.prepare('UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
+      wake();
+    }
+    return { kind: 'queued', message: toMessage(existing), firstUse: null };
+  }
+
+  const settings = getSettings(db);
+  let placement: Placement;
+  if (conv.kind === 'group') {
+    if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
+    const protocol = db.prepare('SELECT protocol FROM accounts WHERE id = ?').pluck().get(conv.account_id) as Protocol;
+    const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
+    placement = { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null };
+  } else {
+    const contact = conv.contact_id ? getContactRow(ctx, conv.contact_id) : undefined;
+    if (!contact) throw new ApiError('not-found', 'The contact of this conversation no longer exists.');
+    const { decision, identities } = decideRoute(ctx, contact, settings, params.decision);
+    const byId = new Map(identities.map((i) => [i.id, i]));
+    const place = (route: RouteCandidate, state: Placement['state']): Placement => {
+      const identity = byId.get(route.identityId)!;
+      return {
+        state,
+        accountId: route.accountId,
+        identityId: route.identityId,
+        protocol: route.protocol,
+        facts: identityFacts(ctx, identity),
+        decision: params.decision ?? null,
+      };
+    };
+    switch (decision.kind) {
+      case 'no-route':
+        throw new ApiError('conflict', decision.reason);
+      case 'send':
+        placement = place(decision.route, 'pending');
+        break;
+      case 'needs-decision':
+        if (decision.available === null || params.decision === 'wait') {
+          // Nothing else to choose, or the user chose to wait: keep it until the best route is back.
+          placement = { ...place(decision.best, 'waiting-route'), decision: 'wait' };
+          break;
+        }
+        return {
+          kind: 'needs-decision',
+          available: toRoute(byId, decision.available),
+          best: toRoute(byId, decision.best),
+          question: decision.question,
+        };
+    }
+  }
+
+  const now = ctx.now();
+  const seq = db.transaction(() => {
+    const s = db
+      .prepare(
+        `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts)
+         VALUES (?, ?, ?, ?, 'out', 'You', ?, ?, ?, ?, ?, ?) RETURNING seq`,
+      )
+      .pluck()
+      .get(
+        clientId,
+        conv.id,
+        placement.accountId,
+        placement.identityId,
+        placement.protocol,
+        params.text,
+        now,
+        now,
+        placement.state === 'pending' ? 'queued' : 'waiting-route',
+        placement.facts ? JSON.stringify(placement.facts) : null,
+      ) as number;
+    db.prepare(
+      `INSERT INTO outbox (message_id, state, identity_id, account_id, decision, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(clientId, placement.state, placement.identityId, placement.accountId, placement.decision, now);
+    bumpConversation(db, conv.id, s, now, 0);
+    if (conv.archived === 1) db.prepare('UPDATE conversations SET archived = 0 WHERE id = ?').run(conv.id);
+    return s;
+  })();
+
+  const row = db.prepare('SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow;
+  const message = toMessage(row);
+  ctx.emit({ type: 'message.added', message });
+  const summary = loadConversation(ctx, conv.id);
+  if (summary) ctx.emit({ type: 'conversation.updated', conversation: toConversationSummary(ctx, summary, settings) });
+  wake();
+
+  const firstUse =
+    placement.state === 'pending' && settings.securityDialogs && !firstUseSeen(db).has(placement.protocol)
+      ? { protocol: placement.protocol, rating: message.rating }
+      : null;
+  return { kind: 'queued', message, firstUse };
+}
+
+function toRoute(byId: Map<string, IdentityRow>, c: RouteCandidate): Route {
+  return { identity: toIdentity(byId.get(c.identityId)!), available: c.available, rating: c.rating };
+}

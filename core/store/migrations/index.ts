@@ -1,0 +1,14 @@
+import type { Database } from 'better-sqlite3';
+import { up as initialSchema } from './001-initial-schema.ts';
+
+/** A numbered migration. `version` is the `PRAGMA user_version` after it ran. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Every migration, in order. Append only: a shipped migration never changes. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001-initial-schema', up: initialSchema },
+];

@@ -1,0 +1,77 @@
+/** Row shapes as SQLite returns them. */
+import type { Protocol } from '../api/types.ts';
+
+export interface AccountRow {
+  id: string;
+  protocol: Protocol;
+  kind: string;
+  address: string;
+  display_name: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface IdentityRow {
+  id: string;
+  contact_id: string;
+  account_id: string;
+  protocol: Protocol;
+  address: string;
+  display_name: string;
+  facts: string | null;
+  last_used_at: number | null;
+}
+
+export interface ContactRow {
+  id: string;
+  display_name: string;
+  pinned_identity_id: string | null;
+  created_at: number;
+}
+
+export interface ConversationRow {
+  id: string;
+  kind: 'direct' | 'group';
+  contact_id: string | null;
+  account_id: string | null;
+  remote_id: string | null;
+  title: string;
+  facts: string | null;
+  last_activity_at: number;
+  last_message_seq: number | null;
+  unread_count: number;
+  pinned: number;
+  muted: number;
+  archived: number;
+  created_at: number;
+}
+
+export interface MessageRow {
+  seq: number;
+  id: string;
+  conversation_id: string;
+  account_id: string;
+  remote_id: string | null;
+  identity_id: string | null;
+  direction: 'in' | 'out';
+  sender_name: string;
+  protocol: Protocol;
+  body: string;
+  sent_at: number;
+  received_at: number;
+  status: string;
+  error: string | null;
+  facts: string | null;
+  pinned: number;
+}
+
+export interface OutboxRow {
+  message_id: string;
+  state: 'pending' | 'waiting-route';
+  identity_id: string | null;
+  account_id: string | null;
+  decision: 'send-anyway' | 'wait' | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}

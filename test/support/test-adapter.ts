@@ -62,6 +62,7 @@ export class TestAdapter implements Adapter {
   }
 
   async disconnect(): Promise<void> {
+    if (this.network.disconnectDelayMs > 0) await new Promise((r) => setTimeout(r, this.network.disconnectDelayMs));
     this.setStatus('offline');
   }
 
@@ -112,6 +113,8 @@ export class TestNetwork {
   readonly factsOverride = new Map<string, SecurityFacts>();
   /** Account addresses whose adapter starts offline. */
   readonly startOffline = new Set<string>();
+  /** Makes `disconnect` slow, to exercise api call timeouts. */
+  disconnectDelayMs = 0;
   private readonly failures = new Map<string, { errorClass: SendErrorClass; message: string }[]>();
   private seq = 0;
 

@@ -8,8 +8,11 @@ export type Db = Database.Database;
 /** The database file inside a profile folder. */
 export const DB_FILE = 'switchboard.sqlite';
 
-/** Opens (creating if needed) a profile's database with WAL, NORMAL sync and the newest schema. */
-export function openDatabase(profileDir: string | ':memory:'): Db {
+/**
+ * Opens (creating if needed) a profile's database with WAL, NORMAL sync and the newest schema.
+ * `profileDir` is a folder, or `':memory:'` for a throwaway database.
+ */
+export function openDatabase(profileDir: string): Db {
   let file = ':memory:';
   if (profileDir !== ':memory:') {
     mkdirSync(profileDir, { recursive: true, mode: 0o700 });
@@ -20,6 +23,12 @@ export function openDatabase(profileDir: string | ':memory:'): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (e) {
+    // A refused or failed profile must not stay open (and keep its -wal/-shm files) behind the error.
+    db.close();
+    throw e;
+  }
   return db;
 }

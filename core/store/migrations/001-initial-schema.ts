@@ -56,13 +56,17 @@ export function up(db: Database): void {
       archived INTEGER NOT NULL DEFAULT 0,
       created_at INTEGER NOT NULL,
       UNIQUE (account_id, remote_id),
-      CHECK ((kind = 'direct') = (contact_id IS NOT NULL))
+      CHECK ((kind = 'direct') = (contact_id IS NOT NULL)),
+      -- A NULL in either would let the same room be stored twice (UNIQUE ignores NULLs).
+      CHECK (kind = 'direct' OR (account_id IS NOT NULL AND remote_id IS NOT NULL))
     ) STRICT;
     -- The inbox list: pinned first, then by last activity, per folder.
     CREATE INDEX conversations_inbox ON conversations (archived, pinned DESC, last_activity_at DESC, id DESC);
 
+    -- AUTOINCREMENT: a seq is never reused after a delete (an account removal), so a stale
+    -- conversations.last_message_seq can never point at another conversation's message.
     CREATE TABLE messages (
-      seq INTEGER PRIMARY KEY,
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
       id TEXT NOT NULL UNIQUE,
       conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
       account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,

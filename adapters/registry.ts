@@ -1,4 +1,4 @@
-import type { AdapterFactory, Protocol } from './contract.ts';
+import type { AdapterFactory } from './contract.ts';
 
 /**
  * Which factory builds the adapter for each protocol (or for a named test kind).
@@ -7,7 +7,7 @@ import type { AdapterFactory, Protocol } from './contract.ts';
 export class AdapterRegistry {
   private readonly factories = new Map<string, AdapterFactory>();
 
-  register(kind: Protocol | string, factory: AdapterFactory): this {
+  register(kind: string, factory: AdapterFactory): this {
     this.factories.set(kind, factory);
     return this;
   }

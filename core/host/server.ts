@@ -121,8 +121,14 @@ function serveSocket(ws: WebSocket, core: Core): void {
   ws.on('close', unsubscribe);
   ws.on('error', (e) => log.warn('api socket error', { error: errorText(e) }));
   ws.on('message', (data, isBinary) => {
-    void handleFrame(isBinary ? null : data.toString(), core).then((reply) => send(reply));
+    void handleFrame(isBinary ? null : rawText(data), core).then((reply) => send(reply));
   });
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
 }
 
 /** One call frame → one reply frame. A malformed frame gets a clear error, never a crash. */

@@ -50,7 +50,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
 /** The event, or a readable reason it was refused. */
 export function validateAdapterEvent(e: unknown): { ok: true; event: AdapterEvent } | { ok: false; reason: string } {
   const r = adapterEventSchema.safeParse(e);
-  if (r.success) return { ok: true, event: r.data as AdapterEvent };
+  if (r.success) return { ok: true, event: r.data };
   return { ok: false, reason: z.prettifyError(r.error).slice(0, 500) };
 }
 
@@ -59,7 +59,7 @@ export function parseFacts(json: string | null): SecurityFacts | null {
   if (json === null) return null;
   try {
     const r = securityFactsSchema.safeParse(JSON.parse(json));
-    return r.success ? (r.data as SecurityFacts) : null;
+    return r.success ? r.data : null;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../core/api/commands.ts';
-import type { ConversationSummary } from '../../core/api/types.ts';
+import type { ConversationSummary, Page } from '../../core/api/types.ts';
 import { makeHarness, until, type Harness } from '../support/harness.ts';
 
 let h: Harness | undefined;
@@ -155,7 +155,7 @@ describe('inbox', () => {
     const seen: ConversationSummary[] = [];
     let cursor: string | null = null;
     do {
-      const page = await h.core.call('conversations.list', { limit: 50, cursor });
+      const page: Page<ConversationSummary> = await h.core.call('conversations.list', { limit: 50, cursor });
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);

@@ -39,8 +39,8 @@ function connect(opts: { token?: string; origin?: string; host?: string }): Prom
 
 function call(ws: WebSocket, frame: unknown): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
-    const onMsg = (d: WebSocket.RawData) => {
-      const f = JSON.parse(String(d)) as Record<string, unknown>;
+    const onMsg = (d: Buffer) => {
+      const f = JSON.parse(d.toString()) as Record<string, unknown>;
       if (f.kind === 'reply') {
         ws.off('message', onMsg);
         resolve(f);
@@ -93,8 +93,8 @@ describe('web mode host', () => {
   it('pushes events to connected clients', async () => {
     const { ws } = await connect({ token: host.token });
     const got = new Promise<Record<string, unknown>>((resolve) =>
-      ws!.on('message', (d) => {
-        const f = JSON.parse(String(d)) as Record<string, unknown>;
+      ws!.on('message', (d: Buffer) => {
+        const f = JSON.parse(d.toString()) as Record<string, unknown>;
         if (f.kind === 'event') resolve(f);
       }),
     );

@@ -177,12 +177,25 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
         )
         .pluck()
         .all({ id: row.id }) as string[];
+      // 1:1 conversations that keep other routes lose this account's messages: recompute them.
+      const touched = db
+        .prepare(`SELECT DISTINCT conversation_id FROM messages WHERE account_id = ?`)
+        .pluck()
+        .all(row.id) as string[];
       db.transaction(() => {
         db.prepare('DELETE FROM accounts WHERE id = ?').run(row.id);
         // Contacts left with no address anywhere go too, with their 1:1 conversations.
         db.prepare('DELETE FROM contacts WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.contact_id = contacts.id)').run();
+        const recompute = db.prepare(
+          `UPDATE conversations SET
+             last_message_seq = (SELECT seq FROM messages WHERE conversation_id = @id ORDER BY sent_at DESC, seq DESC LIMIT 1),
+             unread_count = min(unread_count, (SELECT count(*) FROM messages WHERE conversation_id = @id AND direction = 'in'))
+           WHERE id = @id`,
+        );
+        for (const id of touched) recompute.run({ id });
       })();
       for (const id of convs) ctx.emit({ type: 'conversation.removed', conversationId: id });
+      for (const id of touched) if (!convs.includes(id) && loadConversation(ctx, id)) announceConversation(id);
       return { removed: true as const };
     },
   };

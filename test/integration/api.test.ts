@@ -32,6 +32,10 @@ async function adaOnTwoRoutes() {
   // Keep the email conversation; fold the native identity (and its messages) into it.
   const db = h.core.ctx.db;
   db.prepare('UPDATE messages SET conversation_id = ? WHERE conversation_id = ?').run(byEmail.id, byNative.id);
+  db.prepare(
+    `UPDATE conversations SET last_message_seq = (SELECT max(seq) FROM messages WHERE conversation_id = @id),
+       last_activity_at = (SELECT max(sent_at) FROM messages WHERE conversation_id = @id), unread_count = 2 WHERE id = @id`,
+  ).run({ id: byEmail.id });
   link(h, byNative.contactId!, byEmail.contactId!);
   return { h, email, native, conv: await h.core.call('conversations.get', { conversationId: byEmail.id }) };
 }
@@ -212,5 +216,18 @@ describe('inbox', () => {
     expect((await h.core.call('conversations.list', {})).items).toHaveLength(0);
     expect(h.events.some((e) => e.type === 'conversation.removed' && e.conversationId === conv.id)).toBe(true);
     expect(await h.core.call('accounts.list', {})).toEqual([]);
+  });
+});
+
+describe('account removal keeps other routes whole', () => {
+  it('a contact reachable on two accounts keeps the conversation, with a correct preview, when one account goes', async () => {
+    const { h, native, conv } = await adaOnTwoRoutes();
+    const before = await h.core.call('conversations.get', { conversationId: conv.id });
+    expect(before.lastMessagePreview).toBe('by native');
+    await h.core.call('accounts.remove', { accountId: native.id });
+    const after = await h.core.call('conversations.get', { conversationId: conv.id });
+    expect(after.lastMessagePreview).toBe('by mail');
+    expect(after.protocols).toEqual(['email']);
+    expect(after.unreadCount).toBe(1);
   });
 });

@@ -1,0 +1,13 @@
+/**
+ * Runtime constants of core/api, copied because the renderer imports core/api as types only.
+ * Each copy is typed as the original's literal type, so tsc fails if the two drift apart.
+ */
+import type * as Commands from '../../core/api/commands.ts';
+import type * as Wire from '../../core/api/wire.ts';
+
+/** See TOKEN_PROTOCOL_PREFIX in core/api/wire.ts. */
+export const TOKEN_PROTOCOL_PREFIX: typeof Wire.TOKEN_PROTOCOL_PREFIX = 'switchboard.token.';
+/** See API_PATH in core/api/wire.ts. */
+export const API_PATH: typeof Wire.API_PATH = '/api';
+/** See CALL_TIMEOUT_MS in core/api/commands.ts. */
+export const CALL_TIMEOUT_MS: typeof Commands.CALL_TIMEOUT_MS = 15_000;

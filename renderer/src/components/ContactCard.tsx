@@ -1,0 +1,108 @@
+/**
+ * Every route to a contact: protocol, address, account, reachability, padlock and reasons,
+ * which one the next message takes and why (core decides), and pinning a route.
+ */
+import { useEffect, useState } from 'react';
+import type { Account, Contact, Route } from '../../../core/api/types.ts';
+import { describeError } from '../format/errors.ts';
+import { useAccounts } from '../state/accounts.tsx';
+import { useBridge } from '../state/bridgeContext.ts';
+import { useNotify } from '../state/notify.tsx';
+import { Avatar } from './Avatar.tsx';
+import { Dialog } from './Dialog.tsx';
+import { PadlockButton } from './Padlock.tsx';
+import { ProtocolBadge } from './ProtocolBadge.tsx';
+import { SecurityReasons } from './SecurityReasons.tsx';
+
+interface RouteItemProps {
+  route: Route;
+  chosen: boolean;
+  pinned: boolean;
+  account: Account | undefined;
+  onPin: (identityId: string | null) => void;
+}
+
+function RouteItem({ route, chosen, pinned, account, onPin }: RouteItemProps) {
+  const { identity } = route;
+  return (
+    <li className={`route${chosen ? ' route-chosen' : ''}`}>
+      <div className="route-head">
+        <ProtocolBadge protocol={identity.protocol} />
+        <span className="route-address">{identity.address}</span>
+        <PadlockButton rating={route.rating} />
+      </div>
+      <div className="route-facts">
+        <span>via {account ? account.address : 'an account that was removed'}</span>
+        <span className={route.available ? 'route-available' : 'route-unavailable'}>
+          {route.available ? 'Available' : 'Not available now'}
+        </span>
+        {chosen && <span className="route-tag">Used for the next message</span>}
+        {pinned && <span className="route-tag route-tag-pinned">Pinned</span>}
+      </div>
+      <p className="route-summary">{route.rating.summary}</p>
+      <SecurityReasons rating={route.rating} />
+      <div className="route-actions">
+        {/* One button whose label flips, so keyboard focus stays on it. */}
+        <button type="button" className="button button-small" onClick={() => onPin(pinned ? null : identity.id)}>
+          {pinned ? 'Unpin' : 'Pin this route'}
+        </button>
+      </div>
+    </li>
+  );
+}
+
+export function ContactCard({ contactId, onClose }: { contactId: string; onClose: () => void }) {
+  const bridge = useBridge();
+  const notify = useNotify();
+  const { accounts } = useAccounts();
+  const [contact, setContact] = useState<Contact | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    bridge.call('contacts.get', { contactId }).then(
+      (loaded) => live && setContact(loaded),
+      (error: unknown) => live && setFailure(describeError(error)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [bridge, contactId]);
+
+  const pin = (identityId: string | null) => {
+    bridge.call('contacts.pinRoute', { contactId, identityId }).then(setContact, (error: unknown) =>
+      notify(`Couldn't change the route: ${describeError(error)}`),
+    );
+  };
+
+  return (
+    <Dialog label="Contact details" onClose={onClose} className="contact-card" dismissible>
+      {!contact && !failure && <p className="dialog-text" role="status">Loading…</p>}
+      {failure && <p className="dialog-text" role="alert">Couldn't load this contact: {failure}</p>}
+      {contact && (
+        <>
+          <div className="contact-head">
+            <Avatar id={contact.id} title={contact.displayName} size="large" />
+            <h2 className="dialog-title">{contact.displayName}</h2>
+          </div>
+          <p className="contact-choice">
+            <strong>Next message: </strong>
+            {contact.chosenReason}
+          </p>
+          <ul className="routes" aria-label="Routes">
+            {contact.routes.map((route) => (
+              <RouteItem
+                key={route.identity.id}
+                route={route}
+                chosen={route.identity.id === contact.chosenIdentityId}
+                pinned={route.identity.id === contact.pinnedIdentityId}
+                account={accounts?.find((a) => a.id === route.identity.accountId)}
+                onPin={pin}
+              />
+            ))}
+          </ul>
+        </>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,55 @@
+/** Title, protocols, the padlock of the next route, and the conversation's actions. */
+import type { ReactNode } from 'react';
+import type { ConversationSummary } from '../../../core/api/types.ts';
+import { Avatar } from './Avatar.tsx';
+import { ArchiveIcon, BellIcon, MuteIcon, PersonIcon, PinIcon } from './icons.tsx';
+import { PadlockButton } from './Padlock.tsx';
+import { ProtocolBadges } from './ProtocolBadge.tsx';
+
+interface ConversationHeaderProps {
+  conversation: ConversationSummary;
+  onUpdate: (patch: { pinned?: boolean; muted?: boolean; archived?: boolean }) => void;
+  onContactDetails: (() => void) | null;
+}
+
+function HeaderButton({ label, pressed, onClick, children }: { label: string; pressed?: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <button type="button" className={`icon-button${pressed ? ' icon-button-on' : ''}`} aria-label={label} title={label} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
+
+export function ConversationHeader({ conversation: c, onUpdate, onContactDetails }: ConversationHeaderProps) {
+  return (
+    <header className="conversation-header">
+      <Avatar id={c.id} title={c.title} />
+      <div className="conversation-heading">
+        <h1 className="conversation-title">{c.title}</h1>
+        <div className="conversation-sub">
+          <ProtocolBadges protocols={c.protocols} />
+          {c.kind === 'group' && <span className="conversation-kind">Group</span>}
+        </div>
+      </div>
+      <div className="header-padlock">
+        <PadlockButton rating={c.rating} />
+      </div>
+      <div className="header-actions">
+        <HeaderButton label={c.pinned ? 'Unpin' : 'Pin'} pressed={c.pinned} onClick={() => onUpdate({ pinned: !c.pinned })}>
+          <PinIcon />
+        </HeaderButton>
+        <HeaderButton label={c.muted ? 'Unmute' : 'Mute'} pressed={c.muted} onClick={() => onUpdate({ muted: !c.muted })}>
+          {c.muted ? <MuteIcon /> : <BellIcon />}
+        </HeaderButton>
+        <HeaderButton label={c.archived ? 'Unarchive' : 'Archive'} pressed={c.archived} onClick={() => onUpdate({ archived: !c.archived })}>
+          <ArchiveIcon />
+        </HeaderButton>
+        {onContactDetails && (
+          <HeaderButton label="Contact details" onClick={onContactDetails}>
+            <PersonIcon />
+          </HeaderButton>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,58 @@
+/** One message bubble: text, time, its own padlock, status (outgoing), pin and retry actions. */
+import { memo } from 'react';
+import type { Message } from '../../../core/api/types.ts';
+import { statusLabel } from '../format/labels.ts';
+import { clockTime, fullDateTime } from '../format/time.ts';
+import { PinIcon } from './icons.tsx';
+import { PadlockButton } from './Padlock.tsx';
+import { ProtocolBadge } from './ProtocolBadge.tsx';
+
+interface MessageItemProps {
+  message: Message;
+  /** Show the sender's name (incoming group messages, first of a run). */
+  showSender: boolean;
+  /** Show the protocol (the conversation spans several). */
+  showProtocol: boolean;
+  /** First of a run from the same sender: a little more space above. */
+  firstOfRun: boolean;
+  onPin: (message: Message, pinned: boolean) => void;
+  onRetry: (message: Message) => void;
+}
+
+export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, onPin, onRetry }: MessageItemProps) {
+  const status = statusLabel(m.status, m.error);
+  return (
+    <div
+      className={`message message-${m.direction}${firstOfRun ? ' message-first' : ''}${m.pinned ? ' message-pinned' : ''}`}
+      data-message-id={m.id}
+    >
+      <div className="bubble">
+        {showSender && <div className="message-sender">{m.senderName}</div>}
+        <div className="message-text">{m.text}</div>
+        <div className="message-meta">
+          {m.pinned && (
+            <span role="img" aria-label="Pinned" className="message-pin-flag">
+              <PinIcon />
+            </span>
+          )}
+          {showProtocol && <ProtocolBadge protocol={m.protocol} />}
+          <time dateTime={new Date(m.sentAt).toISOString()} title={fullDateTime(m.sentAt)}>
+            {clockTime(m.sentAt)}
+          </time>
+          <PadlockButton rating={m.rating} size="small" caption={false} />
+          {status && <span className={`message-status status-${m.status}`}>{status}</span>}
+        </div>
+      </div>
+      <div className="message-actions">
+        {m.status === 'failed' && (
+          <button type="button" className="text-button retry-button" onClick={() => onRetry(m)}>
+            Retry
+          </button>
+        )}
+        <button type="button" className="text-button message-pin" onClick={() => onPin(m, !m.pinned)}>
+          {m.pinned ? 'Unpin message' : 'Pin message'}
+        </button>
+      </div>
+    </div>
+  );
+});

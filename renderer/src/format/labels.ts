@@ -1,0 +1,51 @@
+/** Words the UI shows for api values. Labels only: ratings themselves come from core. */
+import type { Colour, MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
+
+/** Long names, as in the first-use and downgrade dialogs. */
+export const PROTOCOL_LABEL: Record<Protocol, string> = {
+  email: 'Email',
+  xmpp: 'XMPP',
+  matrix: 'Matrix',
+  native: 'Switchboard (native)',
+};
+
+/** Short names for the small badges in lists and headers. */
+export const PROTOCOL_BADGE: Record<Protocol, string> = {
+  email: 'Email',
+  xmpp: 'XMPP',
+  matrix: 'Matrix',
+  native: 'Native',
+};
+
+/** The padlock's short caption in `explain` style; it restates core's colour in words. */
+export const COLOUR_CAPTION: Record<Colour, string> = {
+  green: 'Encrypted',
+  grey: 'Not end-to-end',
+  red: 'Not private',
+};
+
+/** The exact accessible name of every padlock. */
+export function padlockName(rating: Rating): string {
+  return `Security: ${rating.colour}, ${rating.score}%`;
+}
+
+export function statusLabel(status: MessageStatus, error: string | null): string | null {
+  switch (status) {
+    case 'received':
+      return null;
+    case 'queued':
+      return 'Queued';
+    case 'waiting-route':
+      return 'Waiting for a secure route';
+    case 'sending':
+      return 'Sending…';
+    case 'sent':
+      return 'Sent';
+    case 'delivered':
+      return 'Delivered';
+    case 'read':
+      return 'Read';
+    case 'failed':
+      return `Failed: ${error ?? 'unknown error'}`;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The loaded window of one conversation's messages: the newest page first, older pages on
+ * demand through the `messages.page` cursor, and live additions and status changes from events.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Message } from '../../../core/api/types.ts';
+import { describeError } from '../format/errors.ts';
+import { useApiEvent, useBridge, useResyncEpoch } from './bridgeContext.ts';
+import { upsertMessages } from './messageOrder.ts';
+import { useNotify } from './notify.tsx';
+
+const PAGE_SIZE = 50;
+
+interface MessagesState {
+  messages: Message[];
+  /** Cursor for the next older page; null when the start of the conversation is loaded. */
+  olderCursor: string | null;
+  loaded: boolean;
+  loadingOlder: boolean;
+}
+
+export interface MessageWindow extends MessagesState {
+  hasOlder: boolean;
+  loadOlder: () => void;
+  /** Adds a message core just returned (a send); its event may come before or after. */
+  upsert: (message: Message) => void;
+}
+
+/** Mount once per conversation (key the caller by id). */
+export function useMessages(conversationId: string): MessageWindow {
+  const bridge = useBridge();
+  const epoch = useResyncEpoch();
+  const notify = useNotify();
+  const [state, setState] = useState<MessagesState>({ messages: [], olderCursor: null, loaded: false, loadingOlder: false });
+  const loadingOlder = useRef(false);
+
+  useEffect(() => {
+    let live = true;
+    bridge.call('messages.page', { conversationId, limit: PAGE_SIZE }).then(
+      (page) => {
+        if (!live) return;
+        setState((s) => ({
+          ...s,
+          messages: upsertMessages(s.messages, page.items),
+          // After a reconnect keep the older cursor we had: those pages are still loaded.
+          olderCursor: s.loaded ? s.olderCursor : page.nextCursor,
+          loaded: true,
+        }));
+      },
+      (error: unknown) => live && notify(`Couldn't load messages: ${describeError(error)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [bridge, conversationId, epoch, notify]);
+
+  const { olderCursor, loaded } = state;
+  const loadOlder = useCallback(() => {
+    if (loadingOlder.current || !loaded || olderCursor === null) return;
+    loadingOlder.current = true;
+    setState((s) => ({ ...s, loadingOlder: true }));
+    bridge.call('messages.page', { conversationId, cursor: olderCursor, limit: PAGE_SIZE }).then(
+      (page) => {
+        loadingOlder.current = false;
+        setState((s) => ({
+          ...s,
+          messages: upsertMessages(s.messages, page.items),
+          olderCursor: page.nextCursor,
+          loadingOlder: false,
+        }));
+      },
+      (error: unknown) => {
+        loadingOlder.current = false;
+        setState((s) => ({ ...s, loadingOlder: false }));
+        notify(`Couldn't load older messages: ${describeError(error)}`);
+      },
+    );
+  }, [bridge, conversationId, olderCursor, loaded, notify]);
+
+  const upsert = useCallback((message: Message) => {
+    setState((s) => ({ ...s, messages: upsertMessages(s.messages, [message]) }));
+  }, []);
+
+  useApiEvent((event) => {
+    if (event.type !== 'message.added' && event.type !== 'message.updated') return;
+    const { message } = event;
+    if (message.conversationId !== conversationId) return;
+    setState((s) => {
+      // An update to a message older than the loaded window arrives with its page later.
+      const oldest = s.messages[0];
+      if (event.type === 'message.updated' && s.olderCursor !== null && oldest && message.sentAt < oldest.sentAt) return s;
+      return { ...s, messages: upsertMessages(s.messages, [message]) };
+    });
+  });
+
+  return { ...state, hasOlder: state.loaded && state.olderCursor !== null, loadOlder, upsert };
+}

@@ -1,0 +1,137 @@
+/** One open conversation: header, pinned strip, message log, composer and their dialogs. */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConversationSummary, Message } from '../../../core/api/types.ts';
+import { Composer } from '../components/Composer.tsx';
+import { ContactCard } from '../components/ContactCard.tsx';
+import { ConversationHeader } from '../components/ConversationHeader.tsx';
+import { FirstUseDialog } from '../components/FirstUseDialog.tsx';
+import { LeavingEncryptionDialog } from '../components/LeavingEncryptionDialog.tsx';
+import { MessageList } from '../components/MessageList.tsx';
+import { PinnedStrip } from '../components/PinnedStrip.tsx';
+import { describeError } from '../format/errors.ts';
+import { useBridge } from '../state/bridgeContext.ts';
+import { loadDraft, saveDraft } from '../state/drafts.ts';
+import { useNotify } from '../state/notify.tsx';
+import { useConversation } from '../state/useConversation.ts';
+import { useMessages } from '../state/useMessages.ts';
+import { usePinnedMessages } from '../state/usePinnedMessages.ts';
+import { useSendFlow } from '../state/useSendFlow.ts';
+import { useWindowFocus } from '../state/useWindowFocus.ts';
+
+interface ConversationViewProps {
+  conversationId: string;
+  /** The list's copy, to show at once while the fresh one loads. */
+  initial: ConversationSummary | undefined;
+}
+
+/** Mount with `key={conversationId}`: every piece of state here belongs to one conversation. */
+export function ConversationView({ conversationId, initial }: ConversationViewProps) {
+  const bridge = useBridge();
+  const notify = useNotify();
+  const state = useConversation(conversationId, initial);
+  const messages = useMessages(conversationId);
+  const pinned = usePinnedMessages(conversationId);
+  const flow = useSendFlow(conversationId, messages.upsert);
+  const [contactOpen, setContactOpen] = useState(false);
+  const [text, setText] = useState(() => loadDraft(conversationId));
+  const focused = useWindowFocus();
+  const marking = useRef(false);
+
+  // Drafts survive switching conversations.
+  useEffect(() => saveDraft(conversationId, text), [conversationId, text]);
+
+  const unread = state.kind === 'ready' ? state.conversation.unreadCount : 0;
+  // Read means seen: only while the window is focused and visible, and messages are shown.
+  useEffect(() => {
+    if (unread === 0 || !focused || !messages.loaded || marking.current) return;
+    marking.current = true;
+    bridge.call('conversations.markRead', { conversationId }).then(
+      () => {
+        marking.current = false;
+      },
+      () => {
+        // Not worth a notice: the next focus or message tries again.
+        marking.current = false;
+      },
+    );
+  }, [unread, focused, messages.loaded, bridge, conversationId]);
+
+  const onPin = useCallback(
+    (message: Message, pin: boolean) => {
+      bridge.call('messages.pin', { messageId: message.id, pinned: pin }).then(messages.upsert, (error: unknown) =>
+        notify(`Couldn't ${pin ? 'pin' : 'unpin'} the message: ${describeError(error)}`),
+      );
+    },
+    [bridge, notify, messages.upsert],
+  );
+
+  const onRetry = useCallback(
+    (message: Message) => {
+      bridge.call('messages.retry', { messageId: message.id }).then(messages.upsert, (error: unknown) =>
+        notify(`Couldn't retry: ${describeError(error)}`),
+      );
+    },
+    [bridge, notify, messages.upsert],
+  );
+
+  if (state.kind === 'loading') return <main className="conversation conversation-loading" aria-busy="true" />;
+  if (state.kind === 'gone') {
+    return (
+      <main className="conversation placeholder">
+        <p>This conversation no longer exists.</p>
+      </main>
+    );
+  }
+  const { conversation } = state;
+  const { contactId } = conversation;
+
+  const onUpdate = (patch: { pinned?: boolean; muted?: boolean; archived?: boolean }) => {
+    bridge.call('conversations.update', { conversationId, ...patch }).catch((error: unknown) => {
+      notify(`Couldn't update the conversation: ${describeError(error)}`);
+    });
+  };
+
+  return (
+    <main className="conversation" aria-label={conversation.title}>
+      <ConversationHeader
+        conversation={conversation}
+        onUpdate={onUpdate}
+        onContactDetails={contactId ? () => setContactOpen(true) : null}
+      />
+      <PinnedStrip pinned={pinned} onUnpin={(m) => onPin(m, false)} />
+      <MessageList
+        window={messages}
+        isGroup={conversation.kind === 'group'}
+        multiProtocol={conversation.protocols.length > 1}
+        onPin={onPin}
+        onRetry={onRetry}
+      />
+      <Composer
+        rating={conversation.rating}
+        placeholder={`Message ${conversation.title}`}
+        onSend={flow.send}
+        draft={text}
+        onDraftChange={setText}
+      />
+      {contactOpen && contactId && <ContactCard contactId={contactId} onClose={() => setContactOpen(false)} />}
+      {flow.decision && (
+        <LeavingEncryptionDialog
+          question={flow.decision.question}
+          available={flow.decision.available}
+          best={flow.decision.best}
+          onSendAnyway={() => flow.decision?.answer('send-anyway')}
+          onWait={() => flow.decision?.answer('wait')}
+          onCancel={() => flow.decision?.answer('cancel')}
+        />
+      )}
+      {flow.firstUse && !flow.decision && (
+        <FirstUseDialog
+          protocol={flow.firstUse.protocol}
+          rating={flow.firstUse.rating}
+          onAcknowledge={flow.acknowledgeFirstUse}
+          onSilence={flow.silenceSecurityDialogs}
+        />
+      )}
+    </main>
+  );
+}

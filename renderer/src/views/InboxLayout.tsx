@@ -1,0 +1,78 @@
+/** The two-pane app: sidebar and whichever view fills the right. Owns the global shortcuts. */
+import { useEffect, useEffectEvent, useRef, useState } from 'react';
+import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
+import { useAccounts } from '../state/accounts.tsx';
+import type { Folder } from '../state/conversationOrder.ts';
+import { useConversationList } from '../state/useConversationList.ts';
+import { ConversationView } from './ConversationView.tsx';
+import { NoConversationView } from './NoConversationView.tsx';
+import { SettingsView } from './SettingsView.tsx';
+import { Sidebar } from './Sidebar.tsx';
+import { WelcomeView } from './WelcomeView.tsx';
+
+export function InboxLayout() {
+  const { accounts } = useAccounts();
+  const [folder, setFolder] = useState<Folder>('inbox');
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [query, setQuery] = useState('');
+  const searchRef = useRef<HTMLInputElement>(null);
+  const list = useConversationList(folder);
+
+  const open = (id: string) => {
+    setOpenId(id);
+    setSettingsOpen(false);
+  };
+
+  // Shortcuts that work from anywhere: Ctrl/Cmd+K search, Alt+Up/Down next conversation.
+  const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'k') {
+      event.preventDefault();
+      searchRef.current?.focus();
+      searchRef.current?.select();
+      return;
+    }
+    if (event.altKey && !event.ctrlKey && !event.metaKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
+      if (document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      const index = openId === null ? -1 : list.items.findIndex((c) => c.id === openId);
+      const next = event.key === 'ArrowDown' ? index + 1 : index === -1 ? 0 : index - 1;
+      const target = list.items[Math.max(0, Math.min(list.items.length - 1, next))];
+      if (target) open(target.id);
+    }
+  });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent) => onKeyDown(event);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
+
+  const noAccounts = accounts !== null && accounts.length === 0;
+  let main;
+  if (settingsOpen) main = <SettingsView onClose={() => setSettingsOpen(false)} />;
+  else if (openId !== null) main = <ConversationView key={openId} conversationId={openId} initial={list.items.find((c) => c.id === openId)} />;
+  else if (noAccounts) main = <WelcomeView />;
+  else main = <NoConversationView />;
+
+  return (
+    <div className="app">
+      <ConnectionBanner />
+      <div className="panes">
+        <Sidebar
+          folder={folder}
+          onFolderChange={setFolder}
+          list={list}
+          openId={openId}
+          onOpen={open}
+          query={query}
+          onQueryChange={setQuery}
+          searchRef={searchRef}
+          settingsOpen={settingsOpen}
+          onSettings={() => setSettingsOpen((o) => !o)}
+          hasAccounts={!noAccounts}
+        />
+        {main}
+      </div>
+    </div>
+  );
+}

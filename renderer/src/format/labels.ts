@@ -20,7 +20,7 @@ export const PROTOCOL_BADGE: Record<Protocol, string> = {
 /** The padlock's short caption in `explain` style; it restates core's colour in words. */
 export const COLOUR_CAPTION: Record<Colour, string> = {
   green: 'Encrypted',
-  grey: 'Not end-to-end',
+  grey: 'Weaker encryption',
   red: 'Not private',
 };
 

@@ -14,7 +14,7 @@ export function WelcomeView() {
         <h1 id="welcome-title">Welcome to Switchboard — add an account to start</h1>
         <p className="welcome-text">
           One inbox for Email, XMPP, Matrix and Switchboard’s own encrypted chat. Every conversation shows an honest padlock:
-          green when only you and the other person can read it, grey when servers can, red when it travels unprotected.
+          green when only you and the people you write to can read it, grey when it is end-to-end encrypted but with weaker protection, red when a server can read it.
         </p>
         <AddAccountForm />
       </div>

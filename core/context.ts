@@ -7,6 +7,8 @@ export interface CoreContext {
   db: Db;
   accounts: AccountRuntime;
   emit(event: ApiEvent): void;
+  /** Whether anyone listens to events; building them for nobody costs ingest time. */
+  listening(): boolean;
   /** Milliseconds since the epoch; injectable for tests. */
   now(): number;
 }

@@ -57,7 +57,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
       }
     },
   );
-  const ctx: CoreContext = { db, accounts, emit, now: opts.now ?? Date.now };
+  const ctx: CoreContext = { db, accounts, emit, listening: () => listeners.size > 0, now: opts.now ?? Date.now };
   ingest = new Ingestor(ctx);
   outbox = new Outbox(ctx, opts.outbox);
   const handlers: Handlers = createHandlers(ctx, {

@@ -2,6 +2,7 @@ import type { Protocol, RemotePerson } from '../../adapters/contract.ts';
 import type { Db } from '../store/open.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, IdentityRow } from '../store/rows.ts';
+import { stmt } from '../store/statements.ts';
 
 /**
  * Finds the identity of a person on an account, creating identity and contact on first sight.
@@ -10,19 +11,19 @@ import type { ConversationRow, IdentityRow } from '../store/rows.ts';
  */
 export function resolveIdentity(db: Db, accountId: string, protocol: Protocol, person: RemotePerson, now: number): IdentityRow {
   const address = normaliseAddress(protocol, person.address);
-  const existing = db.prepare('SELECT * FROM identities WHERE account_id = ? AND address = ?').get(accountId, address) as
+  const existing = stmt(db, 'SELECT * FROM identities WHERE account_id = ? AND address = ?').get(accountId, address) as
     | IdentityRow
     | undefined;
   const name = person.displayName?.trim() || address;
   if (existing) {
     if (person.displayName && person.displayName.trim() && existing.display_name !== name) {
-      db.prepare('UPDATE identities SET display_name = ? WHERE id = ?').run(name, existing.id);
+      stmt(db, 'UPDATE identities SET display_name = ? WHERE id = ?').run(name, existing.id);
       existing.display_name = name;
     }
     return existing;
   }
   const contactId = newId();
-  db.prepare('INSERT INTO contacts (id, display_name, created_at) VALUES (?, ?, ?)').run(contactId, name, now);
+  stmt(db, 'INSERT INTO contacts (id, display_name, created_at) VALUES (?, ?, ?)').run(contactId, name, now);
   const row: IdentityRow = {
     id: newId(),
     contact_id: contactId,
@@ -33,7 +34,7 @@ export function resolveIdentity(db: Db, accountId: string, protocol: Protocol, p
     facts: null,
     last_used_at: null,
   };
-  db.prepare(
+  stmt(db, 
     `INSERT INTO identities (id, contact_id, account_id, protocol, address, display_name, facts, last_used_at)
      VALUES (@id, @contact_id, @account_id, @protocol, @address, @display_name, @facts, @last_used_at)`,
   ).run(row);
@@ -55,13 +56,13 @@ export function normaliseAddress(protocol: Protocol, address: string): string {
 
 /** The 1:1 conversation of a contact, created on first need. */
 export function directConversation(db: Db, contactId: string, title: string, now: number): { row: ConversationRow; created: boolean } {
-  const found = db.prepare('SELECT * FROM conversations WHERE contact_id = ?').get(contactId) as ConversationRow | undefined;
+  const found = stmt(db, 'SELECT * FROM conversations WHERE contact_id = ?').get(contactId) as ConversationRow | undefined;
   if (found) return { row: found, created: false };
   const id = newId();
-  db.prepare(
+  stmt(db, 
     `INSERT INTO conversations (id, kind, contact_id, title, last_activity_at, created_at) VALUES (?, 'direct', ?, ?, ?, ?)`,
   ).run(id, contactId, title, now, now);
-  return { row: db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
+  return { row: stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
 }
 
 /** The conversation of a group room on an account, created on first need. */
@@ -72,19 +73,19 @@ export function groupConversation(
   title: string | undefined,
   now: number,
 ): { row: ConversationRow; created: boolean } {
-  const found = db.prepare('SELECT * FROM conversations WHERE account_id = ? AND remote_id = ?').get(accountId, roomId) as
+  const found = stmt(db, 'SELECT * FROM conversations WHERE account_id = ? AND remote_id = ?').get(accountId, roomId) as
     | ConversationRow
     | undefined;
   if (found) {
     if (title && title !== found.title) {
-      db.prepare('UPDATE conversations SET title = ? WHERE id = ?').run(title, found.id);
+      stmt(db, 'UPDATE conversations SET title = ? WHERE id = ?').run(title, found.id);
       found.title = title;
     }
     return { row: found, created: false };
   }
   const id = newId();
-  db.prepare(
+  stmt(db, 
     `INSERT INTO conversations (id, kind, account_id, remote_id, title, last_activity_at, created_at) VALUES (?, 'group', ?, ?, ?, ?, ?)`,
   ).run(id, accountId, roomId, title ?? roomId, now, now);
-  return { row: db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
+  return { row: stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
 }

@@ -5,6 +5,7 @@ import { parseFacts } from '../ingest/validate.ts';
 import { chooseRoute, type RouteCandidate, type RouteDecision } from '../routing/index.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import type { ContactRow, IdentityRow } from '../store/rows.ts';
+import { stmt } from '../store/statements.ts';
 
 /** The facts of a route: what its adapter says now, else what it said last, else the worst case. */
 export function identityFacts(ctx: CoreContext, row: IdentityRow): SecurityFacts {
@@ -12,7 +13,7 @@ export function identityFacts(ctx: CoreContext, row: IdentityRow): SecurityFacts
 }
 
 export function identitiesOf(ctx: CoreContext, contactId: string): IdentityRow[] {
-  return ctx.db.prepare('SELECT * FROM identities WHERE contact_id = ? ORDER BY id').all(contactId) as IdentityRow[];
+  return stmt(ctx.db, 'SELECT * FROM identities WHERE contact_id = ? ORDER BY id').all(contactId) as IdentityRow[];
 }
 
 export function toIdentity(row: IdentityRow): Identity {
@@ -51,7 +52,7 @@ export function decideRoute(
 }
 
 export function getContactRow(ctx: CoreContext, contactId: string): ContactRow | undefined {
-  return ctx.db.prepare('SELECT * FROM contacts WHERE id = ?').get(contactId) as ContactRow | undefined;
+  return stmt(ctx.db, 'SELECT * FROM contacts WHERE id = ?').get(contactId) as ContactRow | undefined;
 }
 
 /** The contact card: every route with its padlock, and which one the next message takes and why. */

@@ -11,6 +11,7 @@ import { firstUseSeen, getSettings, markFirstUseSeen, updateSettings } from '../
 import { newId } from '../store/ids.ts';
 import type { AccountRow, MessageRow } from '../store/rows.ts';
 import { searchMessages } from '../store/search.ts';
+import { stmt, pluck } from '../store/statements.ts';
 
 type Params<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
 export type Handlers = { [C in CommandName]: (p: Params<C>) => CommandResults[C] | Promise<CommandResults[C]> };
@@ -37,7 +38,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     return summary;
   };
   const messageRow = (id: string) => {
-    const row = db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    const row = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
     if (!row) throw new ApiError('not-found', 'That message does not exist.');
     return row;
   };
@@ -69,12 +70,12 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
           values[key] = p[key] ? 1 : 0;
         }
       }
-      if (sets.length > 0) db.prepare(`UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      if (sets.length > 0) stmt(db, `UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run(values);
       return announceConversation(p.conversationId);
     },
     'conversations.markRead': (p) => {
       conversation(p.conversationId);
-      db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
+      stmt(db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
       return announceConversation(p.conversationId);
     },
     'messages.page': (p) => {
@@ -84,15 +85,14 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'messages.send': (p) => sendMessage(ctx, p, () => deps.outbox.wake()),
     'messages.pin': (p) => {
       messageRow(p.messageId);
-      db.prepare('UPDATE messages SET pinned = ? WHERE id = ?').run(p.pinned ? 1 : 0, p.messageId);
+      stmt(db, 'UPDATE messages SET pinned = ? WHERE id = ?').run(p.pinned ? 1 : 0, p.messageId);
       const message = toMessage(messageRow(p.messageId));
       ctx.emit({ type: 'message.updated', message });
       return message;
     },
     'messages.pinned': (p) => {
       conversation(p.conversationId);
-      const rows = db
-        .prepare('SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY sent_at, seq')
+      const rows = stmt(db, 'SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY sent_at, seq')
         .all(p.conversationId) as MessageRow[];
       return rows.map(toMessage);
     },
@@ -100,10 +100,10 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       const row = messageRow(p.messageId);
       if (row.status !== 'failed') throw new ApiError('conflict', 'Only a message that failed can be sent again.');
       db.transaction(() => {
-        db.prepare(
+        stmt(db, 
           `INSERT INTO outbox (message_id, state, identity_id, account_id, next_attempt_at) VALUES (?, 'pending', ?, ?, ?)`,
         ).run(row.id, row.identity_id, row.account_id, ctx.now());
-        db.prepare(`UPDATE messages SET status = 'queued', error = NULL, sent_at = ? WHERE id = ?`).run(ctx.now(), row.id);
+        stmt(db, `UPDATE messages SET status = 'queued', error = NULL, sent_at = ? WHERE id = ?`).run(ctx.now(), row.id);
       })();
       const message = toMessage(messageRow(row.id));
       ctx.emit({ type: 'message.updated', message });
@@ -113,7 +113,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     search: (p) => {
       const limit = p.limit ?? 50;
       const hits = searchMessages(db, p.query, limit);
-      const get = db.prepare(
+      const get = stmt(db, 
         'SELECT m.*, c.title AS conversation_title FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.seq = ?',
       );
       const out: SearchHit[] = [];
@@ -127,11 +127,11 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'contacts.pinRoute': (p) => {
       contact(p.contactId);
       if (p.identityId !== null) {
-        const owner = db.prepare('SELECT contact_id FROM identities WHERE id = ?').pluck().get(p.identityId);
+        const owner = pluck(db, 'SELECT contact_id FROM identities WHERE id = ?').get(p.identityId);
         if (owner !== p.contactId) throw new ApiError('bad-request', 'That route does not belong to this contact.');
       }
-      db.prepare('UPDATE contacts SET pinned_identity_id = ? WHERE id = ?').run(p.identityId, p.contactId);
-      const convId = db.prepare('SELECT id FROM conversations WHERE contact_id = ?').pluck().get(p.contactId) as string | undefined;
+      stmt(db, 'UPDATE contacts SET pinned_identity_id = ? WHERE id = ?').run(p.identityId, p.contactId);
+      const convId = pluck(db, 'SELECT id FROM conversations WHERE contact_id = ?').get(p.contactId) as string | undefined;
       if (convId) announceConversation(convId);
       return contactView(ctx, contact(p.contactId), getSettings(db));
     },
@@ -145,10 +145,10 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       if (!firstUseSeen(db).has(p.protocol)) markFirstUseSeen(db, p.protocol);
       return getSettings(db);
     },
-    'accounts.list': () => (db.prepare('SELECT * FROM accounts ORDER BY created_at, id').all() as AccountRow[]).map(accountView),
+    'accounts.list': () => (stmt(db, 'SELECT * FROM accounts ORDER BY created_at, id').all() as AccountRow[]).map(accountView),
     'accounts.add': (p) => {
       const kind = p.kind ?? p.protocol;
-      const clash = db.prepare('SELECT 1 FROM accounts WHERE kind = ? AND address = ?').get(kind, p.address);
+      const clash = stmt(db, 'SELECT 1 FROM accounts WHERE kind = ? AND address = ?').get(kind, p.address);
       if (clash) throw new ApiError('conflict', `The account ${p.address} is already set up.`);
       const row: AccountRow = {
         id: newId(),
@@ -159,7 +159,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
         settings: JSON.stringify(p.settings ?? {}),
         created_at: ctx.now(),
       };
-      db.prepare(
+      stmt(db, 
         `INSERT INTO accounts (id, protocol, kind, address, display_name, settings, created_at)
          VALUES (@id, @protocol, @kind, @address, @display_name, @settings, @created_at)`,
       ).run(row);
@@ -167,26 +167,22 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return accountView(row);
     },
     'accounts.remove': async (p) => {
-      const row = db.prepare('SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
+      const row = stmt(db, 'SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
       if (!row) throw new ApiError('not-found', 'That account does not exist.');
       await deps.stopAccount(row.id);
-      const convs = db
-        .prepare(
+      const convs = pluck(db, 
           `SELECT id FROM conversations WHERE account_id = @id OR contact_id IN
              (SELECT contact_id FROM identities GROUP BY contact_id HAVING sum(account_id != @id) = 0)`,
         )
-        .pluck()
         .all({ id: row.id }) as string[];
       // 1:1 conversations that keep other routes lose this account's messages: recompute them.
-      const touched = db
-        .prepare(`SELECT DISTINCT conversation_id FROM messages WHERE account_id = ?`)
-        .pluck()
+      const touched = pluck(db, `SELECT DISTINCT conversation_id FROM messages WHERE account_id = ?`)
         .all(row.id) as string[];
       db.transaction(() => {
-        db.prepare('DELETE FROM accounts WHERE id = ?').run(row.id);
+        stmt(db, 'DELETE FROM accounts WHERE id = ?').run(row.id);
         // Contacts left with no address anywhere go too, with their 1:1 conversations.
-        db.prepare('DELETE FROM contacts WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.contact_id = contacts.id)').run();
-        const recompute = db.prepare(
+        stmt(db, 'DELETE FROM contacts WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.contact_id = contacts.id)').run();
+        const recompute = stmt(db, 
           `UPDATE conversations SET
              last_message_seq = (SELECT seq FROM messages WHERE conversation_id = @id ORDER BY sent_at DESC, seq DESC LIMIT 1),
              unread_count = min(unread_count, (SELECT count(*) FROM messages WHERE conversation_id = @id AND direction = 'in'))

@@ -3,6 +3,7 @@ import type { CoreContext } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { CONVERSATION_SELECT, toConversationSummary, toMessage } from './views.ts';
+import { stmt } from '../store/statements.ts';
 
 export const DEFAULT_PAGE = 50;
 
@@ -23,7 +24,7 @@ export function listConversations(
 ): Page<ConversationSummary> {
   const [pinned, at, id] = cursor ? decodeCursor(cursor, ['number', 'number', 'string']) : [0, 0, ''];
   const params = { archived: folder === 'archived' ? 1 : 0, limit, ...(cursor ? { pinned, at, id } : {}) };
-  const rows = ctx.db.prepare(inboxPageSql(!!cursor)).all(params) as (ConversationRow & { last_body: string | null })[];
+  const rows = stmt(ctx.db, inboxPageSql(!!cursor)).all(params) as (ConversationRow & { last_body: string | null })[];
   const last = rows.length === limit ? rows.at(-1) : undefined;
   return {
     items: rows.map((r) => toConversationSummary(ctx, r, settings)),
@@ -47,7 +48,7 @@ export function messagePage(
 ): Page<Message> {
   const [at, seq] = cursor ? decodeCursor(cursor, ['number', 'number']) : [0, 0];
   const params = { conversationId, limit, ...(cursor ? { at, seq } : {}) };
-  const rows = ctx.db.prepare(messagePageSql(!!cursor)).all(params) as MessageRow[];
+  const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as MessageRow[];
   const oldest = rows.length === limit ? rows.at(-1) : undefined;
   return {
     items: rows.reverse().map(toMessage),

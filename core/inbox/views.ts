@@ -4,6 +4,7 @@ import { decideRoute, getContactRow } from '../contacts/routes.ts';
 import { parseFacts } from '../ingest/validate.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
+import { stmt, pluck } from '../store/statements.ts';
 
 const PREVIEW_CHARS = 140;
 
@@ -31,7 +32,7 @@ export function conversationRating(ctx: CoreContext, row: ConversationRow, setti
       (row.account_id && row.remote_id ? ctx.accounts.factsFor(row.account_id, row.remote_id) : null) ??
       parseFacts(row.facts) ??
       UNKNOWN_FACTS;
-    const protocol = account?.protocol ?? (ctx.db.prepare('SELECT protocol FROM accounts WHERE id = ?').pluck().get(row.account_id) as Protocol | undefined);
+    const protocol = account?.protocol ?? (pluck(ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(row.account_id) as Protocol | undefined);
     return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [] };
   }
   const contact = row.contact_id ? getContactRow(ctx, row.contact_id) : undefined;
@@ -74,5 +75,5 @@ export const CONVERSATION_SELECT = `
   LEFT JOIN messages m ON m.seq = c.last_message_seq`;
 
 export function loadConversation(ctx: CoreContext, id: string): RowWithLast | undefined {
-  return ctx.db.prepare(`${CONVERSATION_SELECT} WHERE c.id = ?`).get(id) as RowWithLast | undefined;
+  return stmt(ctx.db, `${CONVERSATION_SELECT} WHERE c.id = ?`).get(id) as RowWithLast | undefined;
 }

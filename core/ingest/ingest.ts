@@ -7,6 +7,7 @@ import { getSettings } from '../settings/settings.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { validateAdapterEvent } from './validate.ts';
+import { stmt, pluck } from '../store/statements.ts';
 
 const log = createLogger('ingest');
 
@@ -100,8 +101,7 @@ export class Ingestor {
         this.applyMessage(e, fx);
         return;
       case 'delivery': {
-        const r = this.ctx.db
-          .prepare(
+        const r = stmt(this.ctx.db, 
             `UPDATE messages SET status = ? WHERE id = ? AND account_id = ? AND direction = 'out'
              AND status IN ('sent', 'delivered', 'sending', 'queued')`,
           )
@@ -112,14 +112,13 @@ export class Ingestor {
       case 'route-facts': {
         const facts = JSON.stringify(e.facts);
         const db = this.ctx.db;
-        const ids = db.prepare('UPDATE identities SET facts = ? WHERE account_id = ? AND address = ?').run(facts, e.accountId, e.target);
-        const rooms = db.prepare('UPDATE conversations SET facts = ? WHERE account_id = ? AND remote_id = ? RETURNING id').all(facts, e.accountId, e.target) as {
+        const ids = stmt(db, 'UPDATE identities SET facts = ? WHERE account_id = ? AND address = ?').run(facts, e.accountId, e.target);
+        const rooms = stmt(db, 'UPDATE conversations SET facts = ? WHERE account_id = ? AND remote_id = ? RETURNING id').all(facts, e.accountId, e.target) as {
           id: string;
         }[];
         for (const r of rooms) fx.conversations.add(r.id);
         if (ids.changes > 0) {
-          const convs = db
-            .prepare(
+          const convs = stmt(db, 
               `SELECT c.id FROM conversations c JOIN identities i ON i.contact_id = c.contact_id WHERE i.account_id = ? AND i.address = ?`,
             )
             .all(e.accountId, e.target) as { id: string }[];
@@ -139,7 +138,7 @@ export class Ingestor {
   private protocolOf(accountId: string): Protocol | undefined {
     let p = this.protocols.get(accountId);
     if (!p) {
-      p = this.ctx.db.prepare('SELECT protocol FROM accounts WHERE id = ?').pluck().get(accountId) as Protocol | undefined;
+      p = pluck(this.ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(accountId) as Protocol | undefined;
       if (p) this.protocols.set(accountId, p);
     }
     return p;
@@ -152,11 +151,11 @@ export class Ingestor {
       log.warn('message for an unknown account dropped', { accountId: e.accountId });
       return;
     }
-    if (db.prepare('SELECT 1 FROM messages WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.remoteId)) return;
+    if (stmt(db, 'SELECT 1 FROM messages WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.remoteId)) return;
     if (e.sender === 'self' && e.clientId) {
       // The echo of a message Switchboard sent: it is already stored under its client id.
-      const mine = db.prepare('UPDATE messages SET remote_id = ? WHERE id = ? AND account_id = ? AND remote_id IS NULL').run(e.remoteId, e.clientId, e.accountId);
-      if (mine.changes > 0 || db.prepare('SELECT 1 FROM messages WHERE id = ?').get(e.clientId)) return;
+      const mine = stmt(db, 'UPDATE messages SET remote_id = ? WHERE id = ? AND account_id = ? AND remote_id IS NULL').run(e.remoteId, e.clientId, e.accountId);
+      if (mine.changes > 0 || stmt(db, 'SELECT 1 FROM messages WHERE id = ?').get(e.clientId)) return;
     }
     const now = this.ctx.now();
     const sentAt = e.sentAt > now + FUTURE_SLACK_MS ? now : e.sentAt;
@@ -169,7 +168,7 @@ export class Ingestor {
       const identity = resolveIdentity(db, e.accountId, protocol, e.conversation.peer, now);
       identityId = identity.id;
       target = identity.address;
-      const contactName = db.prepare('SELECT display_name FROM contacts WHERE id = ?').pluck().get(identity.contact_id) as string;
+      const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
       conv = directConversation(db, identity.contact_id, contactName, sentAt).row;
       senderName = e.sender === 'self' ? 'You' : identity.display_name;
     } else {
@@ -184,12 +183,10 @@ export class Ingestor {
     const facts = e.facts ?? this.ctx.accounts.factsFor(e.accountId, target);
     const direction = e.sender === 'self' ? 'out' : 'in';
     const id = e.sender === 'self' && e.clientId ? e.clientId : newId();
-    const seq = db
-      .prepare(
+    const seq = pluck(db, 
         `INSERT INTO messages (id, conversation_id, account_id, remote_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
-      .pluck()
       .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', facts ? JSON.stringify(facts) : null) as number;
     bumpConversation(db, conv.id, seq, sentAt, direction === 'in' ? 1 : 0);
     fx.added.push(id);
@@ -197,8 +194,8 @@ export class Ingestor {
   }
 
   private announce(fx: BatchEffects): void {
-    if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
-    const get = this.ctx.db.prepare('SELECT * FROM messages WHERE id = ?');
+    if (!this.ctx.listening() || (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0)) return;
+    const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
       const row = get.get(id) as MessageRow | undefined;
       if (row) this.ctx.emit({ type: 'message.added', message: toMessage(row) });
@@ -217,7 +214,7 @@ export class Ingestor {
 
 /** Moves a conversation's last activity (never backwards) and adds to its unread count. */
 export function bumpConversation(db: CoreContext['db'], conversationId: string, seq: number, sentAt: number, unread: number): void {
-  db.prepare(
+  stmt(db, 
     `UPDATE conversations SET
        last_message_seq = CASE WHEN last_message_seq IS NULL OR @sentAt >= last_activity_at THEN @seq ELSE last_message_seq END,
        last_activity_at = max(last_activity_at, @sentAt),

@@ -5,6 +5,7 @@ import { loadConversation, toConversationSummary, toMessage } from '../inbox/vie
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
 import type { ConversationRow, IdentityRow, MessageRow, OutboxRow } from '../store/rows.ts';
+import { stmt, pluck } from '../store/statements.ts';
 
 const log = createLogger('outbox');
 
@@ -46,7 +47,7 @@ export class Outbox {
   /** Resumes after a restart: a message caught mid-send is queued again (the adapter dedupes by id). */
   start(): void {
     this.running = true;
-    this.ctx.db.prepare(`UPDATE messages SET status = 'queued' WHERE status = 'sending' AND id IN (SELECT message_id FROM outbox)`).run();
+    stmt(this.ctx.db, `UPDATE messages SET status = 'queued' WHERE status = 'sending' AND id IN (SELECT message_id FROM outbox)`).run();
     this.reconsiderWaiting();
     this.wake();
   }
@@ -69,11 +70,11 @@ export class Outbox {
   /** Asks routing again for messages waiting for a safer route; those it can now send become due. */
   reconsiderWaiting(): void {
     const { db } = this.ctx;
-    const rows = db.prepare(`SELECT * FROM outbox WHERE state = 'waiting-route'`).all() as OutboxRow[];
+    const rows = stmt(db, `SELECT * FROM outbox WHERE state = 'waiting-route'`).all() as OutboxRow[];
     if (rows.length === 0) return;
     const settings = getSettings(db);
     for (const row of rows) {
-      const conv = db.prepare('SELECT c.* FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE m.id = ?').get(row.message_id) as
+      const conv = stmt(db, 'SELECT c.* FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE m.id = ?').get(row.message_id) as
         | ConversationRow
         | undefined;
       const contact = conv?.contact_id ? getContactRow(this.ctx, conv.contact_id) : undefined;
@@ -82,10 +83,10 @@ export class Outbox {
       if (decision.kind !== 'send') continue;
       const facts = this.ctx.accounts.factsFor(decision.route.accountId, this.addressOf(decision.route.identityId) ?? '');
       db.transaction(() => {
-        db.prepare(
+        stmt(db, 
           `UPDATE outbox SET state = 'pending', identity_id = ?, account_id = ?, next_attempt_at = ? WHERE message_id = ?`,
         ).run(decision.route.identityId, decision.route.accountId, this.ctx.now(), row.message_id);
-        db.prepare(`UPDATE messages SET status = 'queued', account_id = ?, identity_id = ?, protocol = ?, facts = ? WHERE id = ?`).run(
+        stmt(db, `UPDATE messages SET status = 'queued', account_id = ?, identity_id = ?, protocol = ?, facts = ? WHERE id = ?`).run(
           decision.route.accountId,
           decision.route.identityId,
           decision.route.protocol,
@@ -100,7 +101,7 @@ export class Outbox {
   }
 
   private addressOf(identityId: string): string | undefined {
-    return this.ctx.db.prepare('SELECT address FROM identities WHERE id = ?').pluck().get(identityId) as string | undefined;
+    return pluck(this.ctx.db, 'SELECT address FROM identities WHERE id = ?').get(identityId) as string | undefined;
   }
 
   private tick(): void {
@@ -108,16 +109,13 @@ export class Outbox {
     if (!this.running) return;
     const { db } = this.ctx;
     const now = this.ctx.now();
-    const due = db
-      .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
+    const due = stmt(db, `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
       .all(now, DUE_BATCH + this.inFlight.size) as OutboxRow[];
     for (const row of due) {
       if (this.inFlight.has(row.message_id)) continue;
       void this.dispatch(row);
     }
-    const next = db
-      .prepare(`SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?`)
-      .pluck()
+    const next = pluck(db, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?`)
       .get(now) as number | null;
     if (next !== null && this.running) {
       this.timer = setTimeout(() => this.tick(), Math.min(MAX_TIMER_MS, Math.max(0, next - now)));
@@ -128,13 +126,13 @@ export class Outbox {
     const { db } = this.ctx;
     this.inFlight.add(row.message_id);
     try {
-      const msg = db.prepare('SELECT * FROM messages WHERE id = ?').get(row.message_id) as MessageRow | undefined;
-      const conv = msg ? (db.prepare('SELECT * FROM conversations WHERE id = ?').get(msg.conversation_id) as ConversationRow | undefined) : undefined;
+      const msg = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(row.message_id) as MessageRow | undefined;
+      const conv = msg ? (stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(msg.conversation_id) as ConversationRow | undefined) : undefined;
       if (!msg || !conv || !row.account_id) {
-        db.prepare('DELETE FROM outbox WHERE message_id = ?').run(row.message_id);
+        stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(row.message_id);
         return;
       }
-      db.prepare(`UPDATE messages SET status = 'sending' WHERE id = ?`).run(msg.id);
+      stmt(db, `UPDATE messages SET status = 'sending' WHERE id = ?`).run(msg.id);
       this.emitMessage(msg.id);
       try {
         const ref = this.remoteRef(conv, row);
@@ -167,7 +165,7 @@ export class Outbox {
       return { kind: 'group', roomId: conv.remote_id, title: conv.title };
     }
     const identity = row.identity_id
-      ? (this.ctx.db.prepare('SELECT * FROM identities WHERE id = ?').get(row.identity_id) as IdentityRow | undefined)
+      ? (stmt(this.ctx.db, 'SELECT * FROM identities WHERE id = ?').get(row.identity_id) as IdentityRow | undefined)
       : undefined;
     if (!identity) throw new AdapterSendError('permanent', 'The address this message was going to no longer exists.');
     return { kind: 'direct', peer: { address: identity.address, displayName: identity.display_name } };
@@ -177,13 +175,13 @@ export class Outbox {
     const { db } = this.ctx;
     if (!this.running && !db.open) return;
     db.transaction(() => {
-      db.prepare(
+      stmt(db, 
         `UPDATE messages SET status = CASE WHEN status IN ('delivered','read') THEN status ELSE 'sent' END, error = NULL,
            remote_id = CASE WHEN remote_id IS NULL AND NOT EXISTS (SELECT 1 FROM messages WHERE account_id = @account AND remote_id = @remote) THEN @remote ELSE remote_id END
          WHERE id = @id`,
       ).run({ id: msg.id, account: row.account_id, remote: remoteId });
-      db.prepare('DELETE FROM outbox WHERE message_id = ?').run(msg.id);
-      if (row.identity_id) db.prepare('UPDATE identities SET last_used_at = ? WHERE id = ?').run(this.ctx.now(), row.identity_id);
+      stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(msg.id);
+      if (row.identity_id) stmt(db, 'UPDATE identities SET last_used_at = ? WHERE id = ?').run(this.ctx.now(), row.identity_id);
     })();
     this.emitMessage(msg.id);
   }
@@ -197,13 +195,13 @@ export class Outbox {
     if (errorClass === 'network' && !tooOld) {
       const attempts = row.attempts + 1;
       db.transaction(() => {
-        db.prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?').run(
+        stmt(db, 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?').run(
           attempts,
           this.ctx.now() + this.backoff(attempts),
           reason,
           msg.id,
         );
-        db.prepare(`UPDATE messages SET status = 'queued' WHERE id = ?`).run(msg.id);
+        stmt(db, `UPDATE messages SET status = 'queued' WHERE id = ?`).run(msg.id);
       })();
       log.info('send will be retried', { messageId: msg.id, attempts, error: reason });
     } else {
@@ -214,8 +212,8 @@ export class Outbox {
             ? `Could not reach the server for 24 hours: ${reason}`
             : reason;
       db.transaction(() => {
-        db.prepare('DELETE FROM outbox WHERE message_id = ?').run(msg.id);
-        db.prepare(`UPDATE messages SET status = 'failed', error = ? WHERE id = ?`).run(text, msg.id);
+        stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(msg.id);
+        stmt(db, `UPDATE messages SET status = 'failed', error = ? WHERE id = ?`).run(text, msg.id);
       })();
       log.warn('send failed', { messageId: msg.id, errorClass, error: reason });
     }
@@ -223,7 +221,7 @@ export class Outbox {
   }
 
   private emitMessage(id: string): void {
-    const row = this.ctx.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+    const row = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
     if (!row) return;
     this.ctx.emit({ type: 'message.updated', message: toMessage(row) });
     const conv = loadConversation(this.ctx, row.conversation_id);

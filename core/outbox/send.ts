@@ -10,6 +10,7 @@ import type { RouteCandidate } from '../routing/index.ts';
 import { firstUseSeen, getSettings } from '../settings/settings.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
+import { stmt, pluck } from '../store/statements.ts';
 
 export interface SendParams {
   conversationId: string;
@@ -35,18 +36,18 @@ interface Placement {
  */
 export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => void): SendResult {
   const { db } = ctx;
-  const conv = db.prepare('SELECT * FROM conversations WHERE id = ?').get(params.conversationId) as ConversationRow | undefined;
+  const conv = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(params.conversationId) as ConversationRow | undefined;
   if (!conv) throw new ApiError('not-found', 'That conversation does not exist.');
   const clientId = params.clientId ?? newId();
 
-  const existing = db.prepare('SELECT * FROM messages WHERE id = ?').get(clientId) as MessageRow | undefined;
+  const existing = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(clientId) as MessageRow | undefined;
   if (existing) {
     if (existing.conversation_id !== conv.id || existing.direction !== 'out') {
       throw new ApiError('conflict', 'That client id belongs to another message.');
     }
     // The same call again (a retry, or the answer to a question asked earlier): no second message.
     if (params.decision && existing.status === 'waiting-route') {
-      db.prepare('UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
+      stmt(db, 'UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
       wake();
     }
     return { kind: 'queued', message: toMessage(existing), firstUse: null };
@@ -56,7 +57,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
   let placement: Placement;
   if (conv.kind === 'group') {
     if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
-    const protocol = db.prepare('SELECT protocol FROM accounts WHERE id = ?').pluck().get(conv.account_id) as Protocol;
+    const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(conv.account_id) as Protocol;
     const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
     placement = { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null };
   } else {
@@ -98,12 +99,10 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
 
   const now = ctx.now();
   const seq = db.transaction(() => {
-    const s = db
-      .prepare(
+    const s = pluck(db, 
         `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts)
          VALUES (?, ?, ?, ?, 'out', 'You', ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
-      .pluck()
       .get(
         clientId,
         conv.id,
@@ -116,15 +115,15 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
         placement.state === 'pending' ? 'queued' : 'waiting-route',
         placement.facts ? JSON.stringify(placement.facts) : null,
       ) as number;
-    db.prepare(
+    stmt(db, 
       `INSERT INTO outbox (message_id, state, identity_id, account_id, decision, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(clientId, placement.state, placement.identityId, placement.accountId, placement.decision, now);
     bumpConversation(db, conv.id, s, now, 0);
-    if (conv.archived === 1) db.prepare('UPDATE conversations SET archived = 0 WHERE id = ?').run(conv.id);
+    if (conv.archived === 1) stmt(db, 'UPDATE conversations SET archived = 0 WHERE id = ?').run(conv.id);
     return s;
   })();
 
-  const row = db.prepare('SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow;
+  const row = stmt(db, 'SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow;
   const message = toMessage(row);
   ctx.emit({ type: 'message.added', message });
   const summary = loadConversation(ctx, conv.id);

@@ -1,5 +1,6 @@
 import type { Db } from '../store/open.ts';
 import type { Protocol, Settings } from '../api/types.ts';
+import { stmt } from '../store/statements.ts';
 
 /** What a new profile starts with. */
 export const DEFAULT_SETTINGS: Settings = {
@@ -13,7 +14,7 @@ const SETTINGS_KEY = 'settings';
 const FIRST_USE_KEY = 'first-use-seen';
 
 function readJson(db: Db, key: string): unknown {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
   if (!row) return undefined;
   try {
     return JSON.parse(row.value) as unknown;
@@ -23,7 +24,7 @@ function readJson(db: Db, key: string): unknown {
 }
 
 function writeJson(db: Db, key: string, value: unknown): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+  stmt(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
     key,
     JSON.stringify(value),
   );

@@ -1,4 +1,5 @@
 import type { Db } from './open.ts';
+import { stmt } from './statements.ts';
 
 /** Most words a query keeps; more add nothing a person would notice and cost time. */
 const MAX_TERMS = 16;
@@ -30,14 +31,12 @@ export function searchMessages(db: Db, input: string, limit: number): SearchRow[
   const q = toFtsQuery(input);
   if (q === null) return [];
   const count = (
-    db
-      .prepare('SELECT count(*) AS n FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)')
+    stmt(db, 'SELECT count(*) AS n FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)')
       .get(q, RANK_CANDIDATE_CAP) as { n: number }
   ).n;
   if (count === 0) return [];
   const order = count < RANK_CANDIDATE_CAP ? 'rank' : 'rowid DESC';
-  return db
-    .prepare(
+  return stmt(db, 
       `SELECT rowid AS seq, snippet(messages_fts, 0, char(1), char(2), '…', 16) AS snippet
        FROM messages_fts WHERE messages_fts MATCH ? ORDER BY ${order} LIMIT ?`,
     )

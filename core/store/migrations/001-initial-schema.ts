@@ -89,7 +89,10 @@ export function up(db: Database): void {
 
     CREATE VIRTUAL TABLE messages_fts USING fts5 (
       body, content = 'messages', content_rowid = 'seq',
-      tokenize = 'unicode61 remove_diacritics 2'
+      tokenize = 'unicode61 remove_diacritics 2',
+      -- Search treats the last word typed as a prefix; without a prefix index a short one ("th")
+      -- merges the lists of every word it starts (bench/: 80 ms → 0.3 ms on 1 M messages).
+      prefix = '2 3'
     );
     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
       INSERT INTO messages_fts (rowid, body) VALUES (new.seq, new.body);

@@ -244,7 +244,7 @@ export async function runQueryPhase(input: QueryPhaseInput, log: (line: string) 
   }
 }
 
-/** The largest tables and indexes, and how much of the messages table is body text and facts JSON. */
+/** The largest tables and indexes, how much is body text, and the shared security-facts JSON. */
 function storageBreakdown(db: ReturnType<typeof createCore>['ctx']['db']): QueryPhaseResult['storage'] {
   let objects: { name: string; mb: number }[] = [];
   try {
@@ -252,7 +252,12 @@ function storageBreakdown(db: ReturnType<typeof createCore>['ctx']['db']): Query
   } catch {
     // SQLite built without the dbstat table: the column sums below still say a lot.
   }
-  const cols = db.prepare('SELECT sum(length(body)) / 1048576.0 AS bodyMb, sum(length(facts)) / 1048576.0 AS factsMb FROM messages').get() as {
+  const cols = db
+    .prepare(
+      `SELECT (SELECT sum(length(body)) FROM messages) / 1048576.0 AS bodyMb,
+              (SELECT sum(length(json)) FROM security_facts) / 1048576.0 AS factsMb`,
+    )
+    .get() as {
     bodyMb: number | null;
     factsMb: number | null;
   };

@@ -111,7 +111,7 @@ export function formatReport(r: BenchResult): string {
       (q.modulesLoadedMs !== undefined ? `; query process loaded its modules ${fmt(q.modulesLoadedMs)} ms after start` : ''),
   );
   out.push(
-    `Storage: body text ${fmt(q.storage.bodyMb)} MB, per-message facts JSON ${fmt(q.storage.factsMb)} MB; largest objects: ` +
+    `Storage: body text ${fmt(q.storage.bodyMb)} MB, shared security-facts JSON ${fmt(q.storage.factsMb)} MB; largest objects: ` +
       q.storage.objects.map((o) => `${o.name} ${fmt(o.mb)} MB`).join(', '),
   );
   if (q.search.errors.length > 0) out.push(`Search errors (${q.search.errors.length}): ${q.search.errors.slice(0, 5).join(' | ')}`);

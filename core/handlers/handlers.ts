@@ -86,7 +86,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'messages.pin': (p) => {
       messageRow(p.messageId);
       stmt(db, 'UPDATE messages SET pinned = ? WHERE id = ?').run(p.pinned ? 1 : 0, p.messageId);
-      const message = toMessage(messageRow(p.messageId));
+      const message = toMessage(db, messageRow(p.messageId));
       ctx.emit({ type: 'message.updated', message });
       return message;
     },
@@ -94,7 +94,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       conversation(p.conversationId);
       const rows = stmt(db, 'SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY sent_at, seq')
         .all(p.conversationId) as MessageRow[];
-      return rows.map(toMessage);
+      return rows.map((r) => toMessage(db, r));
     },
     'messages.retry': (p) => {
       const row = messageRow(p.messageId);
@@ -105,7 +105,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
         ).run(row.id, row.identity_id, row.account_id, ctx.now());
         stmt(db, `UPDATE messages SET status = 'queued', error = NULL, sent_at = ? WHERE id = ?`).run(ctx.now(), row.id);
       })();
-      const message = toMessage(messageRow(row.id));
+      const message = toMessage(db, messageRow(row.id));
       ctx.emit({ type: 'message.updated', message });
       deps.outbox.wake();
       return message;
@@ -119,7 +119,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       const out: SearchHit[] = [];
       for (const h of hits) {
         const row = get.get(h.seq) as (MessageRow & { conversation_title: string }) | undefined;
-        if (row) out.push({ message: toMessage(row), conversationTitle: row.conversation_title, snippet: h.snippet });
+        if (row) out.push({ message: toMessage(db, row), conversationTitle: row.conversation_title, snippet: h.snippet });
       }
       return out;
     },

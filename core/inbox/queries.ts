@@ -51,7 +51,7 @@ export function messagePage(
   const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as MessageRow[];
   const oldest = rows.length === limit ? rows.at(-1) : undefined;
   return {
-    items: rows.reverse().map(toMessage),
+    items: rows.reverse().map((r) => toMessage(ctx.db, r)),
     nextCursor: oldest ? encodeCursor([oldest.sent_at, oldest.seq]) : null,
   };
 }

@@ -3,12 +3,14 @@ import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow } from '../contacts/routes.ts';
 import { parseFacts } from '../ingest/validate.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
+import { factsById } from '../store/facts.ts';
+import type { Db } from '../store/open.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
 const PREVIEW_CHARS = 140;
 
-export function toMessage(row: MessageRow): Message {
+export function toMessage(db: Db, row: MessageRow): Message {
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -20,7 +22,7 @@ export function toMessage(row: MessageRow): Message {
     status: row.status as MessageStatus,
     error: row.error,
     pinned: row.pinned === 1,
-    rating: rate(parseFacts(row.facts) ?? UNKNOWN_FACTS, row.protocol),
+    rating: rate(factsById(db, row.facts_id) ?? UNKNOWN_FACTS, row.protocol),
   };
 }
 

@@ -4,6 +4,7 @@ import { directConversation, groupConversation, resolveIdentity } from '../conta
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
+import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { validateAdapterEvent } from './validate.ts';
@@ -184,10 +185,10 @@ export class Ingestor {
     const direction = e.sender === 'self' ? 'out' : 'in';
     const id = e.sender === 'self' && e.clientId ? e.clientId : newId();
     const seq = pluck(db, 
-        `INSERT INTO messages (id, conversation_id, account_id, remote_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts)
+        `INSERT INTO messages (id, conversation_id, account_id, remote_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
-      .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', facts ? JSON.stringify(facts) : null) as number;
+      .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts)) as number;
     bumpConversation(db, conv.id, seq, sentAt, direction === 'in' ? 1 : 0);
     fx.added.push(id);
     fx.conversations.add(conv.id);
@@ -198,11 +199,11 @@ export class Ingestor {
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
       const row = get.get(id) as MessageRow | undefined;
-      if (row) this.ctx.emit({ type: 'message.added', message: toMessage(row) });
+      if (row) this.ctx.emit({ type: 'message.added', message: toMessage(this.ctx.db, row) });
     }
     for (const id of fx.updated) {
       const row = get.get(id) as MessageRow | undefined;
-      if (row) this.ctx.emit({ type: 'message.updated', message: toMessage(row) });
+      if (row) this.ctx.emit({ type: 'message.updated', message: toMessage(this.ctx.db, row) });
     }
     const settings = getSettings(this.ctx.db);
     for (const cid of fx.conversations) {

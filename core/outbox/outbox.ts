@@ -4,6 +4,7 @@ import { decideRoute, getContactRow } from '../contacts/routes.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
+import { factsIdOf } from '../store/facts.ts';
 import type { ConversationRow, IdentityRow, MessageRow, OutboxRow } from '../store/rows.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
@@ -86,11 +87,11 @@ export class Outbox {
         stmt(db, 
           `UPDATE outbox SET state = 'pending', identity_id = ?, account_id = ?, next_attempt_at = ? WHERE message_id = ?`,
         ).run(decision.route.identityId, decision.route.accountId, this.ctx.now(), row.message_id);
-        stmt(db, `UPDATE messages SET status = 'queued', account_id = ?, identity_id = ?, protocol = ?, facts = ? WHERE id = ?`).run(
+        stmt(db, `UPDATE messages SET status = 'queued', account_id = ?, identity_id = ?, protocol = ?, facts_id = ? WHERE id = ?`).run(
           decision.route.accountId,
           decision.route.identityId,
           decision.route.protocol,
-          facts ? JSON.stringify(facts) : null,
+          factsIdOf(db, facts),
           row.message_id,
         );
       })();
@@ -223,7 +224,7 @@ export class Outbox {
   private emitMessage(id: string): void {
     const row = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
     if (!row) return;
-    this.ctx.emit({ type: 'message.updated', message: toMessage(row) });
+    this.ctx.emit({ type: 'message.updated', message: toMessage(this.ctx.db, row) });
     const conv = loadConversation(this.ctx, row.conversation_id);
     if (conv && conv.last_message_seq === row.seq) {
       this.ctx.emit({ type: 'conversation.updated', conversation: toConversationSummary(this.ctx, conv, getSettings(this.ctx.db)) });

@@ -8,6 +8,7 @@ import { loadConversation, toConversationSummary, toMessage } from '../inbox/vie
 import { parseFacts } from '../ingest/validate.ts';
 import type { RouteCandidate } from '../routing/index.ts';
 import { firstUseSeen, getSettings } from '../settings/settings.ts';
+import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
 import { stmt, pluck } from '../store/statements.ts';
@@ -50,7 +51,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
       stmt(db, 'UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
       wake();
     }
-    return { kind: 'queued', message: toMessage(existing), firstUse: null };
+    return { kind: 'queued', message: toMessage(db, existing), firstUse: null };
   }
 
   const settings = getSettings(db);
@@ -100,7 +101,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
   const now = ctx.now();
   const seq = db.transaction(() => {
     const s = pluck(db, 
-        `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts)
+        `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id)
          VALUES (?, ?, ?, ?, 'out', 'You', ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
       .get(
@@ -113,7 +114,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
         now,
         now,
         placement.state === 'pending' ? 'queued' : 'waiting-route',
-        placement.facts ? JSON.stringify(placement.facts) : null,
+        factsIdOf(db, placement.facts),
       ) as number;
     stmt(db, 
       `INSERT INTO outbox (message_id, state, identity_id, account_id, decision, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -124,7 +125,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
   })();
 
   const row = stmt(db, 'SELECT * FROM messages WHERE seq = ?').get(seq) as MessageRow;
-  const message = toMessage(row);
+  const message = toMessage(db, row);
   ctx.emit({ type: 'message.added', message });
   const summary = loadConversation(ctx, conv.id);
   if (summary) ctx.emit({ type: 'conversation.updated', conversation: toConversationSummary(ctx, summary, settings) });

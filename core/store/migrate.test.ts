@@ -68,7 +68,7 @@ describe('migrate', () => {
     const ours = tables.filter(
       (t) => t.type === 'table' && !t.name.startsWith('sqlite_') && ![...fts].some((v) => t.name.startsWith(`${v}_`)),
     );
-    expect(ours.map((t) => t.name).sort()).toEqual(['accounts', 'contacts', 'conversations', 'identities', 'messages', 'outbox', 'settings']);
+    expect(ours.map((t) => t.name).sort()).toEqual(['accounts', 'contacts', 'conversations', 'identities', 'messages', 'outbox', 'security_facts', 'settings']);
     for (const t of ours) expect({ table: t.name, strict: t.strict }).toEqual({ table: t.name, strict: 1 });
     db.close();
   });
@@ -174,7 +174,7 @@ describe('001-initial-schema', () => {
     migrate(db, MIGRATIONS.filter((m) => m.version <= 1));
     expect(userVersion(db)).toBe(1);
     expect(names(db, 'table')).toEqual(
-      expect.arrayContaining(['accounts', 'contacts', 'conversations', 'identities', 'messages', 'messages_fts', 'outbox', 'settings']),
+      expect.arrayContaining(['accounts', 'contacts', 'conversations', 'identities', 'messages', 'messages_fts', 'outbox', 'security_facts', 'settings']),
     );
     expect(names(db, 'index')).toEqual(['conversations_inbox', 'identities_contact', 'messages_conversation', 'messages_pinned', 'outbox_due']);
     expect(names(db, 'trigger')).toEqual(['messages_fts_delete', 'messages_fts_insert', 'messages_fts_update']);

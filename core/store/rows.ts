@@ -61,7 +61,7 @@ export interface MessageRow {
   received_at: number;
   status: string;
   error: string | null;
-  facts: string | null;
+  facts_id: number | null;
   pinned: number;
 }
 

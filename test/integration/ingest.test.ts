@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recentLogLines } from '../../core/log/logger.ts';
 import { makeHarness, type Harness } from '../support/harness.ts';
+import { TYPICAL_FACTS } from '../support/test-adapter.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -109,5 +110,20 @@ describe('ingest', () => {
     await h.core.ingest.idle();
     const rows = h.core.ctx.db.prepare(`SELECT id, body FROM messages WHERE direction = 'out'`).all();
     expect(rows).toEqual([{ id: 'client-0001', body: 'mine' }]);
+  });
+
+  it('stores each distinct set of security facts once and rates every message by its own', async () => {
+    const email = await h.addAccount('email', 'me@example.org');
+    const autocrypt = { ...TYPICAL_FACTS.email, endToEnd: 'all' as const, identity: 'tofu' as const };
+    for (let i = 0; i < 50; i++) h.net.receive(email.id, { address: 'ada@example.com' }, `plain ${i}`, { sentAt: i + 1 });
+    h.net.receive(email.id, { address: 'ada@example.com' }, 'encrypted one', { sentAt: 100, facts: autocrypt });
+    await h.core.ingest.idle();
+    expect(h.core.ctx.db.prepare('SELECT count(*) FROM security_facts').pluck().get()).toBe(2);
+    const conv = (await h.core.call('conversations.list', {})).items[0]!;
+    const page = await h.core.call('messages.page', { conversationId: conv.id, limit: 2 });
+    expect(page.items.map((m) => [m.text, m.rating.colour, m.rating.score])).toEqual([
+      ['plain 49', 'red', 10],
+      ['encrypted one', 'grey', 58],
+    ]);
   });
 });

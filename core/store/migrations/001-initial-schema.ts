@@ -65,6 +65,12 @@ export function up(db: Database): void {
 
     -- AUTOINCREMENT: a seq is never reused after a delete (an account removal), so a stale
     -- conversations.last_message_seq can never point at another conversation's message.
+    -- The few distinct fact sets messages travelled with, shared by id.
+    CREATE TABLE security_facts (
+      id INTEGER PRIMARY KEY,
+      json TEXT NOT NULL UNIQUE
+    ) STRICT;
+
     CREATE TABLE messages (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       id TEXT NOT NULL UNIQUE,
@@ -80,7 +86,7 @@ export function up(db: Database): void {
       received_at INTEGER NOT NULL,
       status TEXT NOT NULL,
       error TEXT,
-      facts TEXT,
+      facts_id INTEGER REFERENCES security_facts(id),
       pinned INTEGER NOT NULL DEFAULT 0,
       UNIQUE (account_id, remote_id)
     ) STRICT;

@@ -112,6 +112,10 @@ export interface Adapter {
   /** Idempotent on `out.clientId`. Throws `AdapterSendError` to say whether to retry. */
   send(out: OutgoingMessage): Promise<SendReceipt>;
   syncHistory?(conversation: RemoteConversationRef, before?: string): Promise<void>;
+  /** Tells the peer the user has read up to this message. Core calls it only where the receipts policy allows. */
+  sendReadReceipt?(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void>;
+  /** Tells the peer the user is (or stopped) typing. Core calls it only where the receipts policy allows. */
+  sendTyping?(conversation: RemoteConversationRef, typing: boolean): Promise<void>;
   securityFacts(route: RouteRef): SecurityFacts;
   on<E extends AdapterEventType>(
     type: E,

@@ -7,6 +7,7 @@ export const COMMAND_NAMES = [
   'conversations.get',
   'conversations.update',
   'conversations.markRead',
+  'conversations.typing',
   'messages.page',
   'messages.send',
   'messages.pin',

@@ -34,6 +34,8 @@ export const commandSchemas = {
     archived: z.boolean().optional(),
   }),
   'conversations.markRead': z.strictObject({ conversationId: id }),
+  /** The user is (or stopped) typing; shared only where the receipts policy allows. */
+  'conversations.typing': z.strictObject({ conversationId: id, typing: z.boolean() }),
   /** Items come oldest first; `nextCursor` fetches the page before them. */
   'messages.page': z.strictObject({ conversationId: id, cursor, limit }),
   'messages.send': z.strictObject({
@@ -76,6 +78,7 @@ export interface CommandResults {
   'conversations.get': ConversationSummary;
   'conversations.update': ConversationSummary;
   'conversations.markRead': ConversationSummary;
+  'conversations.typing': { shared: boolean };
   'messages.page': Page<Message>;
   'messages.send': SendResult;
   'messages.pin': Message;

@@ -7,6 +7,7 @@ import { listConversations, messagePage } from '../inbox/queries.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { sendMessage } from '../outbox/send.ts';
+import { shareReceipt } from '../receipts/receipts.ts';
 import { firstUseSeen, getSettings, markFirstUseSeen, updateSettings } from '../settings/settings.ts';
 import { newId } from '../store/ids.ts';
 import type { AccountRow, MessageRow } from '../store/rows.ts';
@@ -76,7 +77,12 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'conversations.markRead': (p) => {
       conversation(p.conversationId);
       stmt(db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
+      void shareReceipt(ctx, p.conversationId, { kind: 'read' });
       return announceConversation(p.conversationId);
+    },
+    'conversations.typing': async (p) => {
+      conversation(p.conversationId);
+      return { shared: await shareReceipt(ctx, p.conversationId, { kind: 'typing', typing: p.typing }) };
     },
     'messages.page': (p) => {
       conversation(p.conversationId);

@@ -91,4 +91,22 @@ describe('using the inbox', () => {
     await app.core.call('settings.set', { theme: 'system', padlockStyle: 'explain' });
     await page.context().close();
   });
+
+  it('typing is shared on a green route and not on a red one', async () => {
+    const page = await openApp(browser, app);
+    const before = app.net.receipts.filter((r) => r.kind === 'typing').length;
+    await page.getByRole('option', { name: 'Grace Hopper' }).click();
+    await page.getByRole('textbox', { name: 'Message' }).fill('thinking about moths');
+    await page.getByRole('option', { name: 'Alan Turing' }).click();
+    await page.getByRole('textbox', { name: 'Message' }).fill('this one stays quiet');
+    await page.getByRole('textbox', { name: 'Message' }).fill('');
+    await page.waitForTimeout(300);
+    const typing = app.net.receipts.filter((r) => r.kind === 'typing').slice(before);
+    expect(typing.map((r) => [r.conversation.kind === 'direct' ? r.conversation.peer.address : '', r.detail])).toEqual([
+      ['@grace:matrix.example', 'true'],
+      ['@grace:matrix.example', 'false'],
+    ]);
+    await page.context().close();
+  });
 });
+

@@ -13,6 +13,7 @@ import {
   type AdapterEventType,
   type OutgoingMessage,
   type Protocol,
+  type RemoteConversationRef,
   type RouteRef,
   type SecurityFacts,
   type SendErrorClass,
@@ -80,6 +81,14 @@ export class TestAdapter implements Adapter {
     return receipt;
   }
 
+  async sendReadReceipt(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void> {
+    this.network.receipts.push({ accountId: this.accountId, conversation, kind: 'read', detail: upToRemoteId });
+  }
+
+  async sendTyping(conversation: RemoteConversationRef, typing: boolean): Promise<void> {
+    this.network.receipts.push({ accountId: this.accountId, conversation, kind: 'typing', detail: String(typing) });
+  }
+
   securityFacts(route: RouteRef): SecurityFacts {
     return this.facts.get(route.target) ?? this.network.factsOverride.get(this.accountId) ?? TYPICAL_FACTS[this.protocol];
   }
@@ -111,6 +120,8 @@ export class TestNetwork {
   /** Sends that succeeded (what a peer would have received). */
   readonly delivered: SentRecord[] = [];
   readonly factsOverride = new Map<string, SecurityFacts>();
+  /** Read receipts and typing notices the accounts sent. */
+  readonly receipts: { accountId: string; conversation: RemoteConversationRef; kind: 'read' | 'typing'; detail: string }[] = [];
   /** Account addresses whose adapter starts offline. */
   readonly startOffline = new Set<string>();
   /** Makes `disconnect` slow, to exercise api call timeouts. */

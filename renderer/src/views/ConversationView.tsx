@@ -11,6 +11,7 @@ import { PinnedStrip } from '../components/PinnedStrip.tsx';
 import { describeError } from '../format/errors.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
+import { useTypingNotice } from '../state/useTypingNotice.ts';
 import { useNotify } from '../state/notify.tsx';
 import { useConversation } from '../state/useConversation.ts';
 import { useMessages } from '../state/useMessages.ts';
@@ -39,6 +40,7 @@ export function ConversationView({ conversationId, initial }: ConversationViewPr
 
   // Drafts survive switching conversations.
   useEffect(() => saveDraft(conversationId, text), [conversationId, text]);
+  useTypingNotice(conversationId, text);
 
   const unread = state.kind === 'ready' ? state.conversation.unreadCount : 0;
   // Read means seen: only while the window is focused and visible, and messages are shown.

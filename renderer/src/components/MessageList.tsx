@@ -5,6 +5,7 @@
 import { Fragment, useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { Message } from '../../../core/api/types.ts';
 import { dayLabel, sameDay } from '../format/time.ts';
+import type { FocusRequest } from '../state/useFocusMessage.ts';
 import type { MessageWindow } from '../state/useMessages.ts';
 import { useNow } from '../state/useNow.ts';
 import { DaySeparator } from './DaySeparator.tsx';
@@ -19,19 +20,22 @@ const RUN_GAP_MS = 5 * 60_000;
 
 interface MessageListProps {
   window: MessageWindow;
+  /** A loaded message to scroll to and highlight once per request (a search hit). */
+  focused: FocusRequest | null;
   isGroup: boolean;
   multiProtocol: boolean;
   onPin: (message: Message, pinned: boolean) => void;
   onRetry: (message: Message) => void;
 }
 
-export function MessageList({ window: w, isGroup, multiProtocol, onPin, onRetry }: MessageListProps) {
+export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin, onRetry }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   const now = useNow(60_000);
   // Distance from the bottom before the last render, to keep the place when older pages land.
   const fromBottom = useRef(0);
   const atBottom = useRef(true);
   const edges = useRef<{ first: string | undefined; last: string | undefined }>({ first: undefined, last: undefined });
+  const shownFocus = useRef<number | null>(null);
 
   const first = w.messages[0];
   const last = w.messages[w.messages.length - 1];
@@ -47,6 +51,17 @@ export function MessageList({ window: w, isGroup, multiProtocol, onPin, onRetry 
     } else if (!appended) {
       // Content above changed (older page, loading note): hold the reader's place from the bottom.
       el.scrollTop = el.scrollHeight - el.clientHeight - fromBottom.current;
+    }
+    if (focused && shownFocus.current !== focused.seq) {
+      const target = el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(focused.messageId)}"]`);
+      if (target) {
+        shownFocus.current = focused.seq;
+        target.scrollIntoView({ block: 'center' });
+        // A transient highlight, so the eye finds the hit; React does not own this class.
+        target.classList.add('message-focused');
+        setTimeout(() => target.classList.remove('message-focused'), 2_500);
+        atBottom.current = false;
+      }
     }
     fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
     // Too few messages to scroll: there is no scroll event to ask for more, so ask now.

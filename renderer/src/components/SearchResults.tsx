@@ -9,7 +9,7 @@ import { Snippet } from './Snippet.tsx';
 interface SearchResultsProps {
   query: string;
   state: SearchState;
-  onOpen: (conversationId: string) => void;
+  onOpen: (conversationId: string, focusMessageId?: string) => void;
   selectedId: string | null;
 }
 
@@ -41,7 +41,7 @@ export function SearchResults({ query, state, onOpen, selectedId }: SearchResult
               aria-current={hit.message.id === openedHit && hit.message.conversationId === selectedId ? 'true' : undefined}
               onClick={() => {
                 setOpenedHit(hit.message.id);
-                onOpen(hit.message.conversationId);
+                onOpen(hit.message.conversationId, hit.message.id);
               }}
             >
               <Avatar id={hit.message.conversationId} title={hit.conversationTitle} />

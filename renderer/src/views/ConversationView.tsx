@@ -12,6 +12,7 @@ import { describeError } from '../format/errors.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
 import { useTypingNotice } from '../state/useTypingNotice.ts';
+import { useFocusMessage, type FocusRequest } from '../state/useFocusMessage.ts';
 import { useNotify } from '../state/notify.tsx';
 import { useConversation } from '../state/useConversation.ts';
 import { useMessages } from '../state/useMessages.ts';
@@ -23,14 +24,17 @@ interface ConversationViewProps {
   conversationId: string;
   /** The list's copy, to show at once while the fresh one loads. */
   initial: ConversationSummary | undefined;
+  /** A message to bring into view (a search hit), if any. */
+  focus?: FocusRequest | null;
 }
 
 /** Mount with `key={conversationId}`: every piece of state here belongs to one conversation. */
-export function ConversationView({ conversationId, initial }: ConversationViewProps) {
+export function ConversationView({ conversationId, initial, focus = null }: ConversationViewProps) {
   const bridge = useBridge();
   const notify = useNotify();
   const state = useConversation(conversationId, initial);
   const messages = useMessages(conversationId);
+  const focusedMessage = useFocusMessage(messages, focus);
   const pinned = usePinnedMessages(conversationId);
   const flow = useSendFlow(conversationId, messages.upsert);
   const [contactOpen, setContactOpen] = useState(false);
@@ -103,6 +107,7 @@ export function ConversationView({ conversationId, initial }: ConversationViewPr
       <PinnedStrip pinned={pinned} onUnpin={(m) => onPin(m, false)} />
       <MessageList
         window={messages}
+        focused={focusedMessage}
         isGroup={conversation.kind === 'group'}
         multiProtocol={conversation.protocols.length > 1}
         onPin={onPin}

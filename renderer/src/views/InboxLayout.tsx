@@ -4,6 +4,7 @@ import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import type { Folder } from '../state/conversationOrder.ts';
 import { useConversationList } from '../state/useConversationList.ts';
+import type { FocusRequest } from '../state/useFocusMessage.ts';
 import { ConversationView } from './ConversationView.tsx';
 import { NoConversationView } from './NoConversationView.tsx';
 import { SettingsView } from './SettingsView.tsx';
@@ -19,8 +20,10 @@ export function InboxLayout() {
   const searchRef = useRef<HTMLInputElement>(null);
   const list = useConversationList(folder);
 
-  const open = (id: string) => {
+  const [focus, setFocus] = useState<FocusRequest | null>(null);
+  const open = (id: string, focusMessageId?: string) => {
     setOpenId(id);
+    setFocus(focusMessageId ? { messageId: focusMessageId, seq: Date.now() } : null);
     setSettingsOpen(false);
   };
 
@@ -50,7 +53,7 @@ export function InboxLayout() {
   const noAccounts = accounts !== null && accounts.length === 0;
   let main;
   if (settingsOpen) main = <SettingsView onClose={() => setSettingsOpen(false)} />;
-  else if (openId !== null) main = <ConversationView key={openId} conversationId={openId} initial={list.items.find((c) => c.id === openId)} />;
+  else if (openId !== null) main = <ConversationView key={openId} conversationId={openId} initial={list.items.find((c) => c.id === openId)} focus={focus} />;
   else if (noAccounts) main = <WelcomeView />;
   else main = <NoConversationView />;
 

@@ -14,7 +14,7 @@ interface SidebarProps {
   onFolderChange: (folder: Folder) => void;
   list: ConversationListState;
   openId: string | null;
-  onOpen: (id: string) => void;
+  onOpen: (id: string, focusMessageId?: string) => void;
   query: string;
   onQueryChange: (query: string) => void;
   searchRef: RefObject<HTMLInputElement | null>;

@@ -109,8 +109,11 @@ export interface Adapter {
   /** Connects and keeps reconnecting with backoff until `disconnect` or the signal aborts. */
   connect(signal: AbortSignal): Promise<void>;
   disconnect(): Promise<void>;
-  /** Idempotent on `out.clientId`. Throws `AdapterSendError` to say whether to retry. */
-  send(out: OutgoingMessage): Promise<SendReceipt>;
+  /**
+   * Idempotent on `out.clientId`. Throws `AdapterSendError` to say whether to retry. Core gives up
+   * waiting after a deadline and aborts `signal`; the adapter should stop then (core retries later).
+   */
+  send(out: OutgoingMessage, signal?: AbortSignal): Promise<SendReceipt>;
   syncHistory?(conversation: RemoteConversationRef, before?: string): Promise<void>;
   /** Tells the peer the user has read up to this message. Core calls it only where the receipts policy allows. */
   sendReadReceipt?(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void>;

@@ -9,6 +9,7 @@ import type { Core } from './index.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { createLogger, errorText } from './log/logger.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
+import { announceRoutesChanged } from './inbox/announce.ts';
 import { openDatabase } from './store/open.ts';
 import type { AccountRow } from './store/rows.ts';
 import { z } from 'zod';
@@ -51,10 +52,9 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     (e) => ingest?.push(e),
     (account) => {
       emit({ type: 'account.status', account });
-      if (account.status === 'online') {
-        outbox?.reconsiderWaiting();
-        outbox?.wake();
-      }
+      if (account.status === 'online') outbox?.accountOnline(account.id);
+      // Route availability moved: padlocks of conversations reached through this account change.
+      if (listeners.size > 0 && ingest) announceRoutesChanged(ctx, account.id);
     },
   );
   const ctx: CoreContext = { db, accounts, emit, listening: () => listeners.size > 0, now: opts.now ?? Date.now };

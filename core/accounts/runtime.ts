@@ -51,10 +51,21 @@ export class AccountRuntime {
       return;
     }
     const adapter = entry.adapter;
+    if (adapter.protocol !== row.protocol) {
+      this.setStatus(row.id, 'error', `The ${row.kind} adapter speaks ${adapter.protocol}, not ${row.protocol}.`);
+      return;
+    }
     for (const type of ['message', 'delivery', 'status', 'route-facts', 'error'] as const) {
       entry.unsubscribe.push(
         adapter.on(type, (e: AdapterEvent) => {
-          if (e.type === 'status' && e.accountId === row.id) this.setStatus(row.id, e.status, e.error);
+          // An adapter speaks for its own account only: an event naming another account would
+          // let one network plant messages (or green padlocks) in another's conversations.
+          const claimed = (e as { accountId?: unknown } | null)?.accountId;
+          if (claimed !== row.id) {
+            log.warn('adapter event for another account dropped', { accountId: row.id, type });
+            return;
+          }
+          if (e.type === 'status') this.setStatus(row.id, e.status, e.error);
           this.onAdapterEvent(e);
         }),
       );

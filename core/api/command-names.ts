@@ -13,6 +13,7 @@ export const COMMAND_NAMES = [
   'messages.pin',
   'messages.pinned',
   'messages.retry',
+  'messages.cancel',
   'search',
   'contacts.get',
   'contacts.pinRoute',

@@ -49,6 +49,8 @@ export const commandSchemas = {
   'messages.pin': z.strictObject({ messageId: id, pinned: z.boolean() }),
   'messages.pinned': z.strictObject({ conversationId: id }),
   'messages.retry': z.strictObject({ messageId: id }),
+  /** Takes a queued or waiting message out of the outbox (it stays, marked not sent). */
+  'messages.cancel': z.strictObject({ messageId: id }),
   search: z.strictObject({ query: z.string().max(1000), limit }),
   'contacts.get': z.strictObject({ contactId: id }),
   'contacts.pinRoute': z.strictObject({ contactId: id, identityId: id.nullable() }),
@@ -84,6 +86,7 @@ export interface CommandResults {
   'messages.pin': Message;
   'messages.pinned': Message[];
   'messages.retry': Message;
+  'messages.cancel': Message;
   search: SearchHit[];
   'contacts.get': Contact;
   'contacts.pinRoute': Contact;

@@ -6,11 +6,12 @@ import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import type { Outbox } from '../outbox/outbox.ts';
-import { sendMessage } from '../outbox/send.ts';
+import { placeMessage, sendMessage } from '../outbox/send.ts';
+import { factsIdOf } from '../store/facts.ts';
 import { shareReceipt } from '../receipts/receipts.ts';
 import { firstUseSeen, getSettings, markFirstUseSeen, updateSettings } from '../settings/settings.ts';
 import { newId } from '../store/ids.ts';
-import type { AccountRow, MessageRow } from '../store/rows.ts';
+import type { AccountRow, ConversationRow, MessageRow } from '../store/rows.ts';
 import { searchMessages } from '../store/search.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
@@ -88,7 +89,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       conversation(p.conversationId);
       return messagePage(ctx, p.conversationId, p.cursor, p.limit);
     },
-    'messages.send': (p) => sendMessage(ctx, p, () => deps.outbox.wake()),
+    'messages.send': (p) => sendMessage(ctx, p, deps.outbox),
     'messages.pin': (p) => {
       messageRow(p.messageId);
       stmt(db, 'UPDATE messages SET pinned = ? WHERE id = ?').run(p.pinned ? 1 : 0, p.messageId);
@@ -105,16 +106,30 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'messages.retry': (p) => {
       const row = messageRow(p.messageId);
       if (row.status !== 'failed') throw new ApiError('conflict', 'Only a message that failed can be sent again.');
+      const conv = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(row.conversation_id) as ConversationRow;
+      // A retry asks routing afresh: the route it failed on may be down, or weaker, by now.
+      const placed = placeMessage(ctx, conv, undefined);
+      if (placed.kind === 'needs-decision') throw new ApiError('conflict', `${placed.question} Write the message again to choose.`);
+      const pl = placed.placement;
       db.transaction(() => {
-        stmt(db, 
-          `INSERT INTO outbox (message_id, state, identity_id, account_id, next_attempt_at) VALUES (?, 'pending', ?, ?, ?)`,
-        ).run(row.id, row.identity_id, row.account_id, ctx.now());
-        stmt(db, `UPDATE messages SET status = 'queued', error = NULL, sent_at = ? WHERE id = ?`).run(ctx.now(), row.id);
+        stmt(db,
+          `INSERT INTO outbox (message_id, state, identity_id, account_id, decision, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        ).run(row.id, pl.state, pl.identityId, pl.accountId, pl.decision, ctx.now());
+        stmt(db,
+          `UPDATE messages SET status = ?, error = NULL, account_id = ?, identity_id = ?, protocol = ?, facts_id = ? WHERE id = ?`,
+        ).run(pl.state === 'pending' ? 'queued' : 'waiting-route', pl.accountId, pl.identityId, pl.protocol, factsIdOf(db, pl.facts), row.id);
       })();
       const message = toMessage(db, messageRow(row.id));
       ctx.emit({ type: 'message.updated', message });
       deps.outbox.wake();
       return message;
+    },
+    'messages.cancel': (p) => {
+      const row = messageRow(p.messageId);
+      if (!deps.outbox.cancel(row.id)) {
+        throw new ApiError('conflict', row.status === 'sending' ? 'This message is being sent right now.' : 'Only a message waiting to be sent can be cancelled.');
+      }
+      return toMessage(db, messageRow(row.id));
     },
     search: (p) => {
       const limit = p.limit ?? 50;

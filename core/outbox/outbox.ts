@@ -1,6 +1,8 @@
 import { AdapterSendError, type RemoteConversationRef, type SendErrorClass } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
-import { decideRoute, getContactRow } from '../contacts/routes.ts';
+import { decideRoute, getContactRow, identityFacts } from '../contacts/routes.ts';
+import { rate, UNKNOWN_FACTS } from '../security/index.ts';
+import { factsById } from '../store/facts.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
@@ -14,6 +16,13 @@ const log = createLogger('outbox');
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 const MAX_TIMER_MS = 60_000;
 const DUE_BATCH = 32;
+/** How long core waits for an adapter's send before counting it as a network error. */
+export const SEND_TIMEOUT_MS = 60_000;
+/** How long `stop` waits for sends under way; a send cut off resumes after restart. */
+const STOP_WAIT_MS = 5_000;
+/** An account that is down is looked at again this often (without counting an attempt). */
+const UNAVAILABLE_RECHECK_MS = 60_000;
+const COLOUR_RANK = { green: 2, grey: 1, red: 0 } as const;
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export function defaultBackoff(attempts: number): number {
@@ -23,6 +32,9 @@ export function defaultBackoff(attempts: number): number {
 
 export interface OutboxOptions {
   backoff?: (attempts: number) => number;
+  sendTimeoutMs?: number;
+  /** How long `stop` waits for sends under way. */
+  stopWaitMs?: number;
 }
 
 /**
@@ -32,10 +44,13 @@ export interface OutboxOptions {
  * their reason. Rows survive restarts; `waiting-route` rows wait for a safer route to return.
  */
 export class Outbox {
-  private readonly inFlight = new Set<string>();
+  /** Message id → its conversation, for sends under way. */
+  private readonly inFlight = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly backoff: (attempts: number) => number;
+  private readonly sendTimeoutMs: number;
+  private readonly stopWaitMs: number;
   private readonly settled = new Set<() => void>();
 
   constructor(
@@ -43,6 +58,8 @@ export class Outbox {
     opts: OutboxOptions = {},
   ) {
     this.backoff = opts.backoff ?? defaultBackoff;
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+    this.stopWaitMs = opts.stopWaitMs ?? STOP_WAIT_MS;
   }
 
   /** Resumes after a restart: a message caught mid-send is queued again (the adapter dedupes by id). */
@@ -53,12 +70,39 @@ export class Outbox {
     this.wake();
   }
 
-  /** Stops sending; waits for sends under way to settle so the database can close. */
+  /**
+   * Stops sending; waits a little for sends under way so their result is stored. A send still
+   * under way after that stays in the outbox and resumes after the next start.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.inFlight.size > 0) await new Promise<void>((r) => this.settled.add(r));
+    const deadline = Date.now() + this.stopWaitMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        this.settled.add(r);
+        setTimeout(r, Math.max(0, deadline - Date.now()));
+      });
+    }
+    if (this.inFlight.size > 0) log.warn('sends still under way at shutdown; they resume at the next start', { count: this.inFlight.size });
+  }
+
+  /** Takes a message that waits (queued or for a route) out of the queue; false if it is not waiting. */
+  cancel(messageId: string): boolean {
+    if (this.inFlight.has(messageId)) return false;
+    const row = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?').get(messageId) as MessageRow | undefined;
+    const queued = stmt(this.ctx.db, 'SELECT 1 FROM outbox WHERE message_id = ?').get(messageId);
+    if (!row || !queued) return false;
+    this.fail(row, 'Cancelled: not sent.', 'cancelled by the user');
+    return true;
+  }
+
+  /** An account came online: what waited for it is due now, not after its backoff. */
+  accountOnline(accountId: string): void {
+    stmt(this.ctx.db, `UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND account_id = ?`).run(this.ctx.now(), accountId);
+    this.reconsiderWaiting();
+    this.wake();
   }
 
   /** Looks for due rows now (after an enqueue, or an account coming online). */
@@ -110,11 +154,22 @@ export class Outbox {
     if (!this.running) return;
     const { db } = this.ctx;
     const now = this.ctx.now();
-    const due = stmt(db, `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
-      .all(now, DUE_BATCH + this.inFlight.size) as OutboxRow[];
+    // Within a conversation messages go in the order they were written: only the oldest pending
+    // one is eligible, and not while another of that conversation is under way.
+    const due = stmt(
+      db,
+      `SELECT o.*, m.conversation_id FROM outbox o JOIN messages m ON m.id = o.message_id
+       WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM outbox o2 JOIN messages m2 ON m2.id = o2.message_id
+                         WHERE o2.state = 'pending' AND m2.conversation_id = m.conversation_id
+                           AND (m2.sent_at, m2.seq) < (m.sent_at, m.seq))
+       ORDER BY o.next_attempt_at LIMIT ?`,
+    ).all(now, DUE_BATCH + this.inFlight.size) as (OutboxRow & { conversation_id: string })[];
+    const busy = new Set(this.inFlight.values());
     for (const row of due) {
-      if (this.inFlight.has(row.message_id)) continue;
-      void this.dispatch(row);
+      if (this.inFlight.has(row.message_id) || busy.has(row.conversation_id)) continue;
+      busy.add(row.conversation_id);
+      void this.dispatch(row, row.conversation_id);
     }
     const next = pluck(db, `SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?`)
       .get(now) as number | null;
@@ -123,9 +178,9 @@ export class Outbox {
     }
   }
 
-  private async dispatch(row: OutboxRow): Promise<void> {
+  private async dispatch(row: OutboxRow, conversationId: string): Promise<void> {
     const { db } = this.ctx;
-    this.inFlight.add(row.message_id);
+    this.inFlight.set(row.message_id, conversationId);
     try {
       const msg = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(row.message_id) as MessageRow | undefined;
       const conv = msg ? (stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(msg.conversation_id) as ConversationRow | undefined) : undefined;
@@ -133,18 +188,38 @@ export class Outbox {
         stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(row.message_id);
         return;
       }
+      const adapter = this.ctx.accounts.adapter(row.account_id);
+      if (!adapter || !this.ctx.accounts.isAvailable(row.account_id)) {
+        // Not an attempt: nothing was tried. Look again later, or as soon as the account is back.
+        stmt(db, 'UPDATE outbox SET next_attempt_at = ? WHERE message_id = ?').run(this.ctx.now() + UNAVAILABLE_RECHECK_MS, msg.id);
+        return;
+      }
+      const weaker = this.routeGotWeaker(msg, row);
+      if (weaker) {
+        this.fail(msg, weaker, 'route became weaker');
+        return;
+      }
       stmt(db, `UPDATE messages SET status = 'sending' WHERE id = ?`).run(msg.id);
       this.emitMessage(msg.id);
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
       try {
         const ref = this.remoteRef(conv, row);
-        const adapter = this.ctx.accounts.adapter(row.account_id);
-        if (!adapter || !this.ctx.accounts.isAvailable(row.account_id)) {
-          throw new AdapterSendError('network', 'The account is not connected.');
-        }
-        const receipt = await adapter.send({ clientId: msg.id, accountId: row.account_id, conversation: ref, text: msg.body });
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            abort.abort();
+            reject(new AdapterSendError('network', `The server did not answer within ${Math.round(this.sendTimeoutMs / 1000)} s.`));
+          }, this.sendTimeoutMs);
+        });
+        const receipt = await Promise.race([
+          adapter.send({ clientId: msg.id, accountId: row.account_id, conversation: ref, text: msg.body }, abort.signal),
+          deadline,
+        ]);
         this.succeeded(msg, row, receipt.remoteId);
       } catch (e) {
         this.failed(msg, row, e);
+      } finally {
+        clearTimeout(timer);
       }
     } catch (e) {
       log.error('outbox row could not be processed', { messageId: row.message_id, error: errorText(e) });
@@ -192,14 +267,17 @@ export class Outbox {
     if (!db.open) return;
     const errorClass: SendErrorClass = e instanceof AdapterSendError ? e.errorClass : 'network';
     const reason = errorText(e);
-    const tooOld = this.ctx.now() - msg.sent_at > GIVE_UP_AFTER_MS;
+    const now = this.ctx.now();
+    const firstFailed = row.first_failed_at ?? now;
+    const tooOld = now - firstFailed > GIVE_UP_AFTER_MS;
     if (errorClass === 'network' && !tooOld) {
       const attempts = row.attempts + 1;
       db.transaction(() => {
-        stmt(db, 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?').run(
+        stmt(db, 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, first_failed_at = ? WHERE message_id = ?').run(
           attempts,
-          this.ctx.now() + this.backoff(attempts),
+          now + this.backoff(attempts),
           reason,
+          firstFailed,
           msg.id,
         );
         stmt(db, `UPDATE messages SET status = 'queued' WHERE id = ?`).run(msg.id);
@@ -212,13 +290,35 @@ export class Outbox {
           : errorClass === 'network'
             ? `Could not reach the server for 24 hours: ${reason}`
             : reason;
-      db.transaction(() => {
-        stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(msg.id);
-        stmt(db, `UPDATE messages SET status = 'failed', error = ? WHERE id = ?`).run(text, msg.id);
-      })();
-      log.warn('send failed', { messageId: msg.id, errorClass, error: reason });
+      this.fail(msg, text, errorClass);
+      return;
     }
     this.emitMessage(msg.id);
+  }
+
+  /** Takes a message out of the queue as failed, with the reason the user reads. */
+  private fail(msg: MessageRow, text: string, why: string): void {
+    const { db } = this.ctx;
+    db.transaction(() => {
+      stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(msg.id);
+      stmt(db, `UPDATE messages SET status = 'failed', error = ? WHERE id = ?`).run(text, msg.id);
+    })();
+    log.warn('send failed', { messageId: msg.id, why });
+    this.emitMessage(msg.id);
+  }
+
+  /**
+   * The route of a queued 1:1 message rates lower now than when the user sent it (an identity
+   * changed, encryption went away): it must not go silently. Returns the reason, or null.
+   */
+  private routeGotWeaker(msg: MessageRow, row: OutboxRow): string | null {
+    if (!row.identity_id || row.decision === 'send-anyway') return null;
+    const identity = stmt(this.ctx.db, 'SELECT * FROM identities WHERE id = ?').get(row.identity_id) as IdentityRow | undefined;
+    if (!identity) return null;
+    const accepted = rate(factsById(this.ctx.db, msg.facts_id) ?? UNKNOWN_FACTS, msg.protocol);
+    const now = rate(identityFacts(this.ctx, identity), identity.protocol);
+    if (COLOUR_RANK[now.colour] >= COLOUR_RANK[accepted.colour]) return null;
+    return `Not sent: this route became less safe after you wrote the message (now ${now.colour}, ${now.score}%). ${now.summary} Press Retry to choose again.`;
   }
 
   private emitMessage(id: string): void {

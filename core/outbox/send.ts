@@ -35,7 +35,8 @@ interface Placement {
  * in one transaction (then the outbox sends it) or returns the question the user must answer
  * before a message leaves a safer route. Idempotent on the client id.
  */
-export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => void): SendResult {
+export function sendMessage(ctx: CoreContext, params: SendParams, outbox: OutboxControl): SendResult {
+  const wake = () => outbox.wake();
   const { db } = ctx;
   const conv = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(params.conversationId) as ConversationRow | undefined;
   if (!conv) throw new ApiError('not-found', 'That conversation does not exist.');
@@ -49,54 +50,17 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
     // The same call again (a retry, or the answer to a question asked earlier): no second message.
     if (params.decision && existing.status === 'waiting-route') {
       stmt(db, 'UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
-      wake();
+      outbox.reconsiderWaiting();
+      const now = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(clientId) as MessageRow;
+      return { kind: 'queued', message: toMessage(db, now), firstUse: null };
     }
     return { kind: 'queued', message: toMessage(db, existing), firstUse: null };
   }
 
   const settings = getSettings(db);
-  let placement: Placement;
-  if (conv.kind === 'group') {
-    if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
-    const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(conv.account_id) as Protocol;
-    const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
-    placement = { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null };
-  } else {
-    const contact = conv.contact_id ? getContactRow(ctx, conv.contact_id) : undefined;
-    if (!contact) throw new ApiError('not-found', 'The contact of this conversation no longer exists.');
-    const { decision, identities } = decideRoute(ctx, contact, settings, params.decision);
-    const byId = new Map(identities.map((i) => [i.id, i]));
-    const place = (route: RouteCandidate, state: Placement['state']): Placement => {
-      const identity = byId.get(route.identityId)!;
-      return {
-        state,
-        accountId: route.accountId,
-        identityId: route.identityId,
-        protocol: route.protocol,
-        facts: identityFacts(ctx, identity),
-        decision: params.decision ?? null,
-      };
-    };
-    switch (decision.kind) {
-      case 'no-route':
-        throw new ApiError('conflict', decision.reason);
-      case 'send':
-        placement = place(decision.route, 'pending');
-        break;
-      case 'needs-decision':
-        if (decision.available === null || params.decision === 'wait') {
-          // Nothing else to choose, or the user chose to wait: keep it until the best route is back.
-          placement = { ...place(decision.best, 'waiting-route'), decision: 'wait' };
-          break;
-        }
-        return {
-          kind: 'needs-decision',
-          available: toRoute(byId, decision.available),
-          best: toRoute(byId, decision.best),
-          question: decision.question,
-        };
-    }
-  }
+  const placed = placeMessage(ctx, conv, params.decision);
+  if (placed.kind === 'needs-decision') return placed;
+  const placement = placed.placement;
 
   const now = ctx.now();
   const seq = db.transaction(() => {
@@ -140,4 +104,57 @@ export function sendMessage(ctx: CoreContext, params: SendParams, wake: () => vo
 
 function toRoute(byId: Map<string, IdentityRow>, c: RouteCandidate): Route {
   return { identity: toIdentity(byId.get(c.identityId)!), available: c.available, rating: c.rating };
+}
+
+/** What sending needs of the outbox. */
+export interface OutboxControl {
+  wake(): void;
+  reconsiderWaiting(): void;
+}
+
+/**
+ * Where a message to this conversation goes now: a route (or a wait for the best one), or the
+ * question to ask first. Used by a new send and by a retry, which both ask routing afresh.
+ */
+export function placeMessage(
+  ctx: CoreContext,
+  conv: ConversationRow,
+  decisionParam: 'send-anyway' | 'wait' | undefined,
+): { kind: 'placed'; placement: Placement } | Extract<SendResult, { kind: 'needs-decision' }> {
+  const { db } = ctx;
+  if (conv.kind === 'group') {
+    if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
+    const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(conv.account_id) as Protocol;
+    const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
+    return { kind: 'placed', placement: { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null } };
+  }
+  const contact = conv.contact_id ? getContactRow(ctx, conv.contact_id) : undefined;
+  if (!contact) throw new ApiError('not-found', 'The contact of this conversation no longer exists.');
+  const { decision, identities } = decideRoute(ctx, contact, getSettings(db), decisionParam);
+  const byId = new Map(identities.map((i) => [i.id, i]));
+  const place = (route: RouteCandidate, state: Placement['state']): Placement => ({
+    state,
+    accountId: route.accountId,
+    identityId: route.identityId,
+    protocol: route.protocol,
+    facts: identityFacts(ctx, byId.get(route.identityId)!),
+    decision: decisionParam ?? null,
+  });
+  switch (decision.kind) {
+    case 'no-route':
+      throw new ApiError('conflict', decision.reason);
+    case 'send':
+      return { kind: 'placed', placement: place(decision.route, 'pending') };
+    case 'needs-decision':
+      if (decision.available === null || decisionParam === 'wait') {
+        // Nothing else to choose, or the user chose to wait: keep it until the best route is back.
+        return { kind: 'placed', placement: { ...place(decision.best, 'waiting-route'), decision: 'wait' } };
+      }
+      return {
+        kind: 'needs-decision',
+        available: toRoute(byId, decision.available),
+        best: toRoute(byId, decision.best),
+        question: decision.question,
+      };
+  }
 }

@@ -73,5 +73,6 @@ export interface OutboxRow {
   decision: 'send-anyway' | 'wait' | null;
   attempts: number;
   next_attempt_at: number;
+  first_failed_at: number | null;
   last_error: string | null;
 }

@@ -113,6 +113,26 @@ describe('routing through the api', () => {
     expect(m.rating.colour).toBe('red');
   });
 
+  it('a message waiting for the secure route can be sent anyway later, by the route available then', async () => {
+    const { h, email, native, conv } = await adaOnTwoRoutes();
+    h.net.adapter(native.id).setStatus('offline');
+    await h.core.call('messages.send', { conversationId: conv.id, text: 'patient', clientId: 'r-00000009', decision: 'wait' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.net.sent).toHaveLength(0);
+    const again = await h.core.call('messages.send', { conversationId: conv.id, text: 'patient', clientId: 'r-00000009', decision: 'send-anyway' });
+    expect(again.kind).toBe('queued');
+    await until(() => h.net.delivered.length === 1, 'sent by email after the user chose to');
+    expect(h.net.delivered[0]!.accountId).toBe(email.id);
+  });
+
+  it('when an account goes down, the padlocks of its conversations are re-announced', async () => {
+    const { h, native, conv } = await adaOnTwoRoutes();
+    h.events.length = 0;
+    h.net.adapter(native.id).setStatus('offline');
+    const update = h.events.find((e) => e.type === 'conversation.updated' && e.conversation.id === conv.id);
+    expect(update?.type === 'conversation.updated' && update.conversation.rating.colour).toBe('red');
+  });
+
   it('a pinned route is used even when a safer one is up', async () => {
     const { h, email, conv } = await adaOnTwoRoutes();
     const before = await h.core.call('contacts.get', { contactId: conv.contactId! });

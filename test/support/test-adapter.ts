@@ -67,10 +67,15 @@ export class TestAdapter implements Adapter {
     this.setStatus('offline');
   }
 
-  async send(out: OutgoingMessage): Promise<SendReceipt> {
+  async send(out: OutgoingMessage, signal?: AbortSignal): Promise<SendReceipt> {
     const previous = this.receipts.get(out.clientId);
     const attempt = this.network.sent.filter((s) => s.out.clientId === out.clientId).length + 1;
     this.network.sent.push({ accountId: this.accountId, out, attempt });
+    if (this.network.hangingSends > 0) {
+      // A server that never answers: only core's deadline (the abort) ends the wait.
+      this.network.hangingSends--;
+      await new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    }
     const failure = this.network.takeFailure(this.accountId);
     if (failure) throw new AdapterSendError(failure.errorClass, failure.message);
     if (this.status !== 'online') throw new AdapterSendError('network', 'offline');
@@ -124,6 +129,8 @@ export class TestNetwork {
   readonly receipts: { accountId: string; conversation: RemoteConversationRef; kind: 'read' | 'typing'; detail: string }[] = [];
   /** Account addresses whose adapter starts offline. */
   readonly startOffline = new Set<string>();
+  /** How many of the next sends hang until aborted (a server that stops answering). */
+  hangingSends = 0;
   /** Makes `disconnect` slow, to exercise api call timeouts. */
   disconnectDelayMs = 0;
   private readonly failures = new Map<string, { errorClass: SendErrorClass; message: string }[]>();

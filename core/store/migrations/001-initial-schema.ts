@@ -120,6 +120,8 @@ export function up(db: Database): void {
       decision TEXT CHECK (decision IN ('send-anyway','wait')),
       attempts INTEGER NOT NULL DEFAULT 0,
       next_attempt_at INTEGER NOT NULL,
+      -- When sending first failed with the account online: the 24-hour give-up clock starts here.
+      first_failed_at INTEGER,
       last_error TEXT
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);

@@ -17,9 +17,12 @@ interface MessageItemProps {
   firstOfRun: boolean;
   onPin: (message: Message, pinned: boolean) => void;
   onRetry: (message: Message) => void;
+  /** For a message waiting for a safer route: send it now by what is available. */
+  onSendNow: (message: Message) => void;
+  onCancel: (message: Message) => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, onPin, onRetry }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, onPin, onRetry, onSendNow, onCancel }: MessageItemProps) {
   const status = statusLabel(m.status, m.error);
   return (
     <div
@@ -47,6 +50,16 @@ export const MessageItem = memo(function MessageItem({ message: m, showSender, s
         {m.status === 'failed' && (
           <button type="button" className="text-button retry-button" onClick={() => onRetry(m)}>
             Retry
+          </button>
+        )}
+ {m.status === 'waiting-route' && (
+          <button type="button" className="text-button" onClick={() => onSendNow(m)}>
+            Send now anyway
+          </button>
+        )}
+        {(m.status === 'waiting-route' || m.status === 'queued') && (
+          <button type="button" className="text-button" onClick={() => onCancel(m)}>
+            Cancel
           </button>
         )}
         <button type="button" className="text-button message-pin" onClick={() => onPin(m, !m.pinned)}>

@@ -26,9 +26,11 @@ interface MessageListProps {
   multiProtocol: boolean;
   onPin: (message: Message, pinned: boolean) => void;
   onRetry: (message: Message) => void;
+  onSendNow: (message: Message) => void;
+  onCancel: (message: Message) => void;
 }
 
-export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin, onRetry }: MessageListProps) {
+export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin, onRetry, onSendNow, onCancel }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   const now = useNow(60_000);
   // Distance from the bottom before the last render, to keep the place when older pages land.
@@ -97,6 +99,8 @@ export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin,
           firstOfRun={firstOfRun}
           onPin={onPin}
           onRetry={onRetry}
+          onSendNow={onSendNow}
+          onCancel={onCancel}
         />
       </Fragment>,
     );

@@ -80,6 +80,30 @@ export function ConversationView({ conversationId, initial, focus = null }: Conv
     [bridge, notify, messages.upsert],
   );
 
+  const upsertMessage = messages.upsert;
+  const onSendNow = useCallback(
+    (message: Message) => {
+      bridge
+        .call('messages.send', { conversationId, text: message.text, clientId: message.id, decision: 'send-anyway' })
+        .then(
+          (r) => {
+            if (r.kind === 'queued') upsertMessage(r.message);
+          },
+          (error: unknown) => notify(`Couldn't send: ${describeError(error)}`),
+        );
+    },
+    [bridge, conversationId, notify, upsertMessage],
+  );
+
+  const onCancel = useCallback(
+    (message: Message) => {
+      bridge.call('messages.cancel', { messageId: message.id }).then(messages.upsert, (error: unknown) =>
+        notify(`Couldn't cancel: ${describeError(error)}`),
+      );
+    },
+    [bridge, notify, messages.upsert],
+  );
+
   if (state.kind === 'loading') return <main className="conversation conversation-loading" aria-busy="true" />;
   if (state.kind === 'gone') {
     return (
@@ -112,6 +136,8 @@ export function ConversationView({ conversationId, initial, focus = null }: Conv
         multiProtocol={conversation.protocols.length > 1}
         onPin={onPin}
         onRetry={onRetry}
+        onSendNow={onSendNow}
+        onCancel={onCancel}
       />
       <Composer
         rating={conversation.rating}

@@ -47,7 +47,10 @@ export default tseslint.config(
   },
   {
     files: ['core/**'],
-    rules: floor(['**/electron/**', '**/renderer/**', '**/test/**', 'electron'], 'core never imports electron, renderer or tests.'),
+    rules: floor(
+      ['**/electron/**', '**/renderer/**', '**/test/**', '**/adapters/*/**', 'electron'],
+      'core never imports electron, renderer, tests or a protocol adapter (only the adapter contract and registry).',
+    ),
   },
   {
     files: ['electron/**'],

@@ -2,21 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../core/api/commands.ts';
 import type { ConversationSummary, Page } from '../../core/api/types.ts';
 import { makeHarness, until, type Harness } from '../support/harness.ts';
+import { linkContacts } from '../support/link-contacts.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.cleanup();
   h = undefined;
 });
-
-/** Moves every identity of `from` onto contact `into` (a manual merge, done directly until the merge command exists). */
-function link(h: Harness, from: string, into: string): void {
-  const db = h.core.ctx.db;
-  db.transaction(() => {
-    db.prepare('UPDATE identities SET contact_id = ? WHERE contact_id = ?').run(into, from);
-    db.prepare('DELETE FROM contacts WHERE id = ?').run(from);
-  })();
-}
 
 /** Ada reachable by email and by native; one conversation. */
 async function adaOnTwoRoutes() {
@@ -30,13 +22,7 @@ async function adaOnTwoRoutes() {
   const byNative = convs.find((c) => c.protocols.includes('native'))!;
   const byEmail = convs.find((c) => c.protocols.includes('email'))!;
   // Keep the email conversation; fold the native identity (and its messages) into it.
-  const db = h.core.ctx.db;
-  db.prepare('UPDATE messages SET conversation_id = ? WHERE conversation_id = ?').run(byEmail.id, byNative.id);
-  db.prepare(
-    `UPDATE conversations SET last_message_seq = (SELECT max(seq) FROM messages WHERE conversation_id = @id),
-       last_activity_at = (SELECT max(sent_at) FROM messages WHERE conversation_id = @id), unread_count = 2 WHERE id = @id`,
-  ).run({ id: byEmail.id });
-  link(h, byNative.contactId!, byEmail.contactId!);
+  linkContacts(h.core, { contactId: byNative.contactId!, conversationId: byNative.id }, { contactId: byEmail.contactId!, conversationId: byEmail.id });
   return { h, email, native, conv: await h.core.call('conversations.get', { conversationId: byEmail.id }) };
 }
 

@@ -28,12 +28,15 @@ function RouteLine({ route, note }: { route: Route; note: string }) {
 }
 
 export function LeavingEncryptionDialog({ question, available, best, onSendAnyway, onWait, onCancel }: LeavingEncryptionDialogProps) {
+  // Only a step down to a route a server can read leaves encryption; other steps are "less secure".
+  const leaves = available !== null && available.rating.colour === 'red' && best.rating.colour !== 'red';
+  const title = leaves ? 'Leaving encryption' : 'A less secure route';
   return (
-    <Dialog label="Leaving encryption" onClose={onCancel} className="security-dialog">
+    <Dialog label={title} onClose={onCancel} className="security-dialog">
       <div className={`dialog-icon padlock-${available?.rating.colour ?? 'red'}`}>
         <LockGlyph colour={available?.rating.colour ?? 'red'} />
       </div>
-      <h2 className="dialog-title">Leaving encryption</h2>
+      <h2 className="dialog-title">{title}</h2>
       <p className="dialog-text">{question}</p>
       <ul className="route-lines">
         <RouteLine route={best} note={best.available ? 'Best route' : 'Best route, not reachable now'} />
@@ -46,7 +49,7 @@ export function LeavingEncryptionDialog({ question, available, best, onSendAnywa
           </button>
         )}
         <button type="button" className="button button-primary" data-autofocus onClick={onWait}>
-          Wait for the encrypted route
+          Wait for {PROTOCOL_LABEL[best.identity.protocol]}
         </button>
       </div>
     </Dialog>

@@ -138,14 +138,19 @@ export interface Settings {
   theme: 'system' | 'light' | 'dark';
 }
 
-/** What a send did: queued it, or asks the user before leaving a safer route. */
+/**
+ * What a send did: queued it; or, before anything is stored or sent, asks the user first — the
+ * first time a protocol is used (answer with `security.firstUseSeen`, then send again), or before
+ * leaving a safer route (send again with a `decision`).
+ */
 export type SendResult =
   | {
       kind: 'queued';
       message: Message;
-      /** Set the first time a protocol is used for sending, while security dialogs are on. */
-      firstUse: { protocol: Protocol; rating: Rating } | null;
+      /** Set when the message goes by a route less safe than the contact's best (a quiet-mode downgrade, a pin). */
+      routeNote: string | null;
     }
+  | { kind: 'first-use'; protocol: Protocol; rating: Rating }
   | {
       kind: 'needs-decision';
       /** The route available now, which rates lower than the contact's best known route. */

@@ -7,7 +7,10 @@ import { bumpConversation } from '../ingest/ingest.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { parseFacts } from '../ingest/validate.ts';
 import type { RouteCandidate } from '../routing/index.ts';
+import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { firstUseSeen, getSettings } from '../settings/settings.ts';
+
+const COLOUR_RANK = { green: 2, grey: 1, red: 0 } as const;
 import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
@@ -52,15 +55,19 @@ export function sendMessage(ctx: CoreContext, params: SendParams, outbox: Outbox
       stmt(db, 'UPDATE outbox SET decision = ? WHERE message_id = ?').run(params.decision, clientId);
       outbox.reconsiderWaiting();
       const now = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(clientId) as MessageRow;
-      return { kind: 'queued', message: toMessage(db, now), firstUse: null };
+      return { kind: 'queued', message: toMessage(db, now), routeNote: null };
     }
-    return { kind: 'queued', message: toMessage(db, existing), firstUse: null };
+    return { kind: 'queued', message: toMessage(db, existing), routeNote: null };
   }
 
   const settings = getSettings(db);
   const placed = placeMessage(ctx, conv, params.decision);
   if (placed.kind === 'needs-decision') return placed;
   const placement = placed.placement;
+  // The first message on a protocol waits for the user to have read how it rates.
+  if (placement.state === 'pending' && settings.securityDialogs && !firstUseSeen(db).has(placement.protocol)) {
+    return { kind: 'first-use', protocol: placement.protocol, rating: rate(placement.facts ?? UNKNOWN_FACTS, placement.protocol) };
+  }
 
   const now = ctx.now();
   const seq = db.transaction(() => {
@@ -95,11 +102,7 @@ export function sendMessage(ctx: CoreContext, params: SendParams, outbox: Outbox
   if (summary) ctx.emit({ type: 'conversation.updated', conversation: toConversationSummary(ctx, summary, settings) });
   wake();
 
-  const firstUse =
-    placement.state === 'pending' && settings.securityDialogs && !firstUseSeen(db).has(placement.protocol)
-      ? { protocol: placement.protocol, rating: message.rating }
-      : null;
-  return { kind: 'queued', message, firstUse };
+  return { kind: 'queued', message, routeNote: placed.note };
 }
 
 function toRoute(byId: Map<string, IdentityRow>, c: RouteCandidate): Route {
@@ -120,17 +123,17 @@ export function placeMessage(
   ctx: CoreContext,
   conv: ConversationRow,
   decisionParam: 'send-anyway' | 'wait' | undefined,
-): { kind: 'placed'; placement: Placement } | Extract<SendResult, { kind: 'needs-decision' }> {
+): { kind: 'placed'; placement: Placement; note: string | null } | Extract<SendResult, { kind: 'needs-decision' }> {
   const { db } = ctx;
   if (conv.kind === 'group') {
     if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
     const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(conv.account_id) as Protocol;
     const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
-    return { kind: 'placed', placement: { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null } };
+    return { kind: 'placed', placement: { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null }, note: null };
   }
   const contact = conv.contact_id ? getContactRow(ctx, conv.contact_id) : undefined;
   if (!contact) throw new ApiError('not-found', 'The contact of this conversation no longer exists.');
-  const { decision, identities } = decideRoute(ctx, contact, getSettings(db), decisionParam);
+  const { decision, identities, candidates } = decideRoute(ctx, contact, getSettings(db), decisionParam);
   const byId = new Map(identities.map((i) => [i.id, i]));
   const place = (route: RouteCandidate, state: Placement['state']): Placement => ({
     state,
@@ -143,12 +146,16 @@ export function placeMessage(
   switch (decision.kind) {
     case 'no-route':
       throw new ApiError('conflict', decision.reason);
-    case 'send':
-      return { kind: 'placed', placement: place(decision.route, 'pending') };
+    case 'send': {
+      // Going by less than the best known route (quiet mode, a pin, the user's "send anyway"): say so.
+      const r = decision.route.rating;
+      const weaker = candidates.some((c) => COLOUR_RANK[c.rating.colour] > COLOUR_RANK[r.colour] || (c.rating.colour === r.colour && c.rating.score > r.score));
+      return { kind: 'placed', placement: place(decision.route, 'pending'), note: weaker ? decision.reason : null };
+    }
     case 'needs-decision':
       if (decision.available === null || decisionParam === 'wait') {
         // Nothing else to choose, or the user chose to wait: keep it until the best route is back.
-        return { kind: 'placed', placement: { ...place(decision.best, 'waiting-route'), decision: 'wait' } };
+        return { kind: 'placed', placement: { ...place(decision.best, 'waiting-route'), decision: 'wait' }, note: null };
       }
       return {
         kind: 'needs-decision',

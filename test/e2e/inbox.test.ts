@@ -80,31 +80,35 @@ describe('inbox in the browser', () => {
     }
   });
 
-  it('the first-use dialog appears once per protocol and "don\'t show again" sticks across a restart', async () => {
+  it('the first-use dialog comes before the first message on a protocol, once, and "don\'t show again" sticks across a restart', async () => {
     let app = await seeded();
     const profileDir = app.profileDir;
     try {
       let page = await openApp(browser, app);
-      const send = async (to: RegExp, text: string) => {
+      const dialog = () => page.getByRole('dialog', { name: 'Security notice' });
+      const type = async (to: RegExp, text: string) => {
         await page.getByRole('option', { name: to }).click();
         await page.getByRole('textbox', { name: 'Message' }).fill(text);
         await page.getByRole('textbox', { name: 'Message' }).press('Enter');
-        await pw(page.getByRole('log', { name: 'Messages' })).toContainText(text);
       };
-      const dialog = () => page.getByRole('dialog', { name: 'Security notice' });
+      const shown = (text: string) => pw(page.getByRole('log', { name: 'Messages' })).toContainText(text);
 
-      await send(/Ada Lovelace/, 'one');
+      await type(/Ada Lovelace/, 'one');
       await pw(dialog()).toBeVisible();
+      // Nothing left before the user has read how the protocol rates.
+      expect(app.net.sent).toHaveLength(0);
       await dialog().getByRole('button', { name: 'OK' }).click();
       await pw(dialog()).toBeHidden();
-      await send(/Ada Lovelace/, 'two');
-      await page.waitForTimeout(300);
+      await shown('one');
+      await type(/Ada Lovelace/, 'two');
+      await shown('two');
       await pw(dialog()).toBeHidden();
 
-      await send(/Ben Franklin/, 'three');
+      await type(/Ben Franklin/, 'three');
       await pw(dialog()).toContainText('Switchboard (native)');
       await dialog().getByRole('button', { name: "Don't show these security messages again" }).click();
       await pw(dialog()).toBeHidden();
+      await shown('three');
       await page.context().close();
       await app.stop();
 
@@ -113,8 +117,8 @@ describe('inbox in the browser', () => {
       app.net.receive(xmpp.id, { address: 'cy@jabber.example', displayName: 'Cy Twombly' }, 'hi');
       await app.core.ingest.idle();
       page = await openApp(browser, app);
-      await send(/Cy Twombly/, 'four');
-      await page.waitForTimeout(300);
+      await type(/Cy Twombly/, 'four');
+      await shown('four');
       await pw(dialog()).toBeHidden();
     } finally {
       await app.stop();

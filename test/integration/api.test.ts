@@ -3,6 +3,7 @@ import { ApiError } from '../../core/api/commands.ts';
 import type { ConversationSummary, Page } from '../../core/api/types.ts';
 import { makeHarness, until, type Harness } from '../support/harness.ts';
 import { linkContacts } from '../support/link-contacts.ts';
+import { TYPICAL_FACTS } from '../support/test-adapter.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -119,6 +120,18 @@ describe('routing through the api', () => {
     expect(update?.type === 'conversation.updated' && update.conversation.rating.colour).toBe('red');
   });
 
+  it('quiet mode sends a grey downgrade without asking, and says so', async () => {
+    const { h, email, native, conv } = await adaOnTwoRoutes();
+    h.net.factsOverride.set(email.id, { ...TYPICAL_FACTS.email, endToEnd: 'all', identity: 'tofu' });
+    await h.core.call('settings.set', { padlockStyle: 'quiet' });
+    h.net.adapter(native.id).setStatus('offline');
+    const r = await h.core.call('messages.send', { conversationId: conv.id, text: 'grey is fine', clientId: 'r-00000010' });
+    expect(r.kind).toBe('queued');
+    expect(r.kind === 'queued' && r.routeNote).toMatch(/less secure|weaker|safer/i);
+    await until(() => h.net.delivered.length === 1, 'sent by grey email');
+    expect(h.net.delivered[0]!.accountId).toBe(email.id);
+  });
+
   it('a pinned route is used even when a safer one is up', async () => {
     const { h, email, conv } = await adaOnTwoRoutes();
     const before = await h.core.call('contacts.get', { contactId: conv.contactId! });
@@ -136,23 +149,27 @@ describe('routing through the api', () => {
 describe('first-use dialog', () => {
   it('is offered on the first send per protocol until seen, and "don\'t show again" sticks across a restart', async () => {
     h = await makeHarness();
+    await h.core.call('settings.set', { securityDialogs: true });
     const email = await h.addAccount('email', 'me@example.org');
     const xmpp = await h.addAccount('xmpp', 'me@jabber.example');
     h.net.receive(email.id, { address: 'ada@example.com' }, 'hi');
     h.net.receive(xmpp.id, { address: 'bob@jabber.example' }, 'hi');
     await h.core.ingest.idle();
     const [a, b] = (await h.core.call('conversations.list', {})).items as [ConversationSummary, ConversationSummary];
-    const first = await h.core.call('messages.send', { conversationId: a.id, text: '1' });
-    expect(first.kind === 'queued' && first.firstUse?.protocol).toBe(a.protocols[0]);
-    expect(first.kind === 'queued' && first.firstUse?.rating.score).toBe(10);
+    const first = await h.core.call('messages.send', { conversationId: a.id, text: '1', clientId: 'f-00000001' });
+    // Asked before anything is stored or sent.
+    expect(first).toMatchObject({ kind: 'first-use', protocol: a.protocols[0], rating: { score: 10, colour: 'red' } });
+    expect(h.core.ctx.db.prepare(`SELECT count(*) FROM messages WHERE direction = 'out'`).pluck().get()).toBe(0);
     await h.core.call('security.firstUseSeen', { protocol: a.protocols[0]! });
+    const again = await h.core.call('messages.send', { conversationId: a.id, text: '1', clientId: 'f-00000001' });
+    expect(again.kind).toBe('queued');
     const second = await h.core.call('messages.send', { conversationId: a.id, text: '2' });
-    expect(second.kind === 'queued' && second.firstUse).toBeNull();
+    expect(second.kind).toBe('queued');
     await h.core.call('settings.set', { securityDialogs: false });
     await h.restart();
     expect((await h.core.call('settings.get', {})).securityDialogs).toBe(false);
     const other = await h.core.call('messages.send', { conversationId: b.id, text: '3' });
-    expect(other.kind === 'queued' && other.firstUse).toBeNull();
+    expect(other.kind).toBe('queued');
   });
 });
 

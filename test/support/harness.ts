@@ -18,6 +18,10 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Security dialogs start off here, so a send is queued at once; a test of the first-use notice
+ * turns them on (`settings.set`).
+ */
 export async function makeHarness(opts: Partial<CreateCoreOptions> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const h: Harness = {
@@ -43,6 +47,7 @@ export async function makeHarness(opts: Partial<CreateCoreOptions> = {}): Promis
   };
   open(opts);
   await h.core.start();
+  await h.core.call('settings.set', { securityDialogs: false });
   return h;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Sending, with its two questions: the first-use notice after a protocol's first message, and
- * the choice before leaving a safer route (`needs-decision`). The clientId stays the same
- * across the answer, so core never sends the message twice.
+ * Sending, with its two questions, both asked before the message is stored or sent: the
+ * first-use notice on a protocol's first message, and the choice before leaving a safer route
+ * (`needs-decision`). The clientId stays the same across the answers, so core never sends twice.
  */
 import { useState } from 'react';
 import type { Message, Protocol, Rating, Route } from '../../../core/api/types.ts';
@@ -9,11 +9,11 @@ import { newClientId } from '../format/clientId.ts';
 import { describeError } from '../format/errors.ts';
 import { useBridge } from './bridgeContext.ts';
 import { useNotify } from './notify.tsx';
-import { useSettings } from './settings.tsx';
 
 export interface FirstUseNotice {
   protocol: Protocol;
   rating: Rating;
+  answer: (choice: 'ok' | 'silence') => void;
 }
 
 export interface DecisionQuestion {
@@ -35,7 +35,6 @@ export interface SendFlow {
 export function useSendFlow(conversationId: string, onQueued: (message: Message) => void): SendFlow {
   const bridge = useBridge();
   const notify = useNotify();
-  const { update: updateSettings } = useSettings();
   const [decision, setDecision] = useState<DecisionQuestion | null>(null);
   const [firstUse, setFirstUse] = useState<FirstUseNotice | null>(null);
 
@@ -54,8 +53,21 @@ export function useSendFlow(conversationId: string, onQueued: (message: Message)
     }
     if (result.kind === 'queued') {
       onQueued(result.message);
-      if (result.firstUse) setFirstUse(result.firstUse);
+      if (result.routeNote) notify(result.routeNote);
       return true;
+    }
+    if (result.kind === 'first-use') {
+      const { protocol, rating } = result;
+      const choice = await new Promise<'ok' | 'silence'>((resolve) => setFirstUse({ protocol, rating, answer: resolve }));
+      setFirstUse(null);
+      try {
+        if (choice === 'ok') await bridge.call('security.firstUseSeen', { protocol });
+        else await bridge.call('settings.set', { securityDialogs: false });
+      } catch (error) {
+        notify(`Couldn't save that: ${describeError(error)}`);
+        return false;
+      }
+      return attempt(text, clientId, answer);
     }
     const { question, available, best } = result;
     const choice = await new Promise<'send-anyway' | 'wait' | 'cancel'>((resolve) => {
@@ -70,16 +82,7 @@ export function useSendFlow(conversationId: string, onQueued: (message: Message)
     send: (text) => attempt(text, newClientId()),
     decision,
     firstUse,
-    acknowledgeFirstUse: () => {
-      if (!firstUse) return;
-      setFirstUse(null);
-      bridge.call('security.firstUseSeen', { protocol: firstUse.protocol }).catch((error: unknown) => {
-        notify(`Couldn't save that: ${describeError(error)}`);
-      });
-    },
-    silenceSecurityDialogs: () => {
-      setFirstUse(null);
-      updateSettings({ securityDialogs: false });
-    },
+    acknowledgeFirstUse: () => firstUse?.answer('ok'),
+    silenceSecurityDialogs: () => firstUse?.answer('silence'),
   };
 }

@@ -118,5 +118,8 @@ export class ApiError extends Error {
   }
 }
 
-/** Milliseconds a call may take before it fails with `timeout`. */
+/**
+ * Milliseconds a call may take before it fails with `timeout`. A timeout means the outcome is
+ * unknown (the command may still complete): read the state again rather than assume it failed.
+ */
 export const CALL_TIMEOUT_MS = 15_000;

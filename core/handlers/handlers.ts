@@ -206,6 +206,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
         const recompute = stmt(db, 
           `UPDATE conversations SET
              last_message_seq = (SELECT seq FROM messages WHERE conversation_id = @id ORDER BY sent_at DESC, seq DESC LIMIT 1),
+             last_activity_at = coalesce((SELECT max(sent_at) FROM messages WHERE conversation_id = @id), created_at),
              unread_count = min(unread_count, (SELECT count(*) FROM messages WHERE conversation_id = @id AND direction = 'in'))
            WHERE id = @id`,
         );

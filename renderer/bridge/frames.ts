@@ -7,7 +7,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const ERROR_CODES: readonly string[] = ['bad-request', 'not-found', 'timeout', 'conflict', 'internal', 'unauthorized'];
+const ERROR_CODES: readonly string[] = ['bad-request', 'not-found', 'timeout', 'conflict', 'internal', 'unauthorized', 'unavailable'];
 
 export function parseServerFrame(text: string): ServerFrame | null {
   let data: unknown;

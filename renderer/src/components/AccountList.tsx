@@ -62,7 +62,8 @@ export function AccountList() {
         <Dialog label="Remove account" onClose={() => setRemoving(null)}>
           <h2 className="dialog-title">Remove this account?</h2>
           <p className="dialog-text">
-            {PROTOCOL_LABEL[removing.protocol]} account {removing.address} will be disconnected and removed from Switchboard.
+            {PROTOCOL_LABEL[removing.protocol]} account {removing.address} will be disconnected and removed from Switchboard,
+            with the messages it received and any it has not sent yet. Nothing is deleted on the server.
           </p>
           <div className="dialog-actions">
             <button type="button" className="button" data-autofocus onClick={() => setRemoving(null)}>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recentLogLines } from '../../core/log/logger.ts';
 import type { Browser } from 'playwright-core';
 import { expect as pw } from './pw-expect.ts';
-import { launchBrowser, openApp, removeProfile, startApp, type App } from './support.ts';
+import { launchBrowser, openApp, pageErrors, removeProfile, startApp, type App } from './support.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -51,6 +51,7 @@ describe('inbox in the browser', () => {
       app.net.receive(email.id, { address: 'ada@example.com', displayName: 'Ada Lovelace' }, 'Hello again');
       await pw(log).toContainText('Hello again');
       await pw(options.nth(0)).toContainText('Ada Lovelace');
+      expect(pageErrors).toEqual([]);
     } finally {
       await app.stop();
       removeProfile(app.profileDir);

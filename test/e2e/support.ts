@@ -51,10 +51,20 @@ export async function startApp(opts: { profileDir?: string; core?: Partial<Creat
   };
 }
 
+/** Errors and console errors of every page opened by `openApp` in this process. */
+export const pageErrors: string[] = [];
+
 export async function openApp(browser: Browser, app: App, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
   const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
+  page.on('pageerror', (e) => {
+    pageErrors.push(e.message);
+    process.stderr.write(`page error: ${e.message}\n`);
+  });
+  // Console errors include CSP violations: a policy that blocks the app's own files shows here.
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
   await page.goto(app.host.url);
   return page;
 }

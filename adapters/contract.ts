@@ -93,6 +93,8 @@ export type AdapterEvent =
       clientId?: string | undefined;
       /** Facts about how this message travelled; defaults to the route's facts. */
       facts?: SecurityFacts | undefined;
+      /** Already seen elsewhere or fetched as history: stored without counting as unread or notifying. */
+      historical?: boolean | undefined;
     }
   | { type: 'delivery'; accountId: string; clientId: string; state: 'delivered' | 'read' }
   | { type: 'status'; accountId: string; status: AccountStatus; error?: string | undefined }

@@ -109,7 +109,8 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
       closed = true;
       await outbox.stop();
       await accounts.stopAll();
-      await ingest.idle();
+      // Writes what adapters delivered last, once; a broken disk does not hold up shutdown.
+      ingest.stop();
       listeners.clear();
       db.close();
     },

@@ -1,6 +1,6 @@
 import type { AdapterEvent, Protocol } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
-import { directConversation, groupConversation, resolveIdentity } from '../contacts/resolve.ts';
+import { directConversation, groupConversation, normaliseAddress, resolveIdentity } from '../contacts/resolve.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
@@ -16,6 +16,23 @@ const log = createLogger('ingest');
 const BATCH_MAX = 2_000;
 /** A message dated further ahead than this is treated as arriving now (a wrong or hostile clock). */
 const FUTURE_SLACK_MS = 5 * 60_000;
+/** The wait before retrying a failed write; it doubles with each failure in a row, up to the max. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 3_000;
+/** After this many failures in a row the head batch is written one event at a time, to find a poison event. */
+const SPLIT_AFTER_FAILURES = 3;
+/**
+ * After this many failures in a row (about 3 s of retries) `idle()` stops waiting: storage is broken,
+ * and shutdown must not hang on it. The events stay queued and retries go on.
+ */
+const IDLE_GIVE_UP_AFTER_FAILURES = 6;
+/**
+ * SQLite result codes that describe the storage, not the event: retrying later can succeed, and no
+ * event is ever dropped for one of them (disk full, locked by another process, I/O error, ...).
+ */
+const STORAGE_FAULT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL|INTERRUPT|CORRUPT|NOTADB|PERM|AUTH)/;
+/** Logged when one event cannot be stored although storage works: it is dropped so the rest can go on. */
+const POISON_EVENT = 'adapter event not stored: storage failed on this (already validated) event; dropped';
 
 type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;
 
@@ -26,14 +43,25 @@ interface BatchEffects {
   conversations: Set<string>;
 }
 
+const noEffects = (): BatchEffects => ({ added: [], updated: [], conversations: new Set() });
+
 /**
  * Turns adapter events into stored messages: validate → dedupe → resolve identity, contact,
  * conversation → store → bump unread and ordering, in one transaction per batch, then emit.
  * Events queue up and are written together, so a burst costs one transaction, not one each.
+ *
+ * An event leaves the queue only once its transaction committed: a failed write (disk full, the
+ * database locked) is retried with backoff, so nothing is lost while storage is down. A backlog is
+ * written one batch per event-loop turn, so api calls are served in between.
  */
 export class Ingestor {
-  private queue: unknown[] = [];
-  private scheduled = false;
+  private queue: AdapterEvent[] = [];
+  /** Cancels the pending drain (an immediate, or a retry timer); null when none is pending. */
+  private cancelDrain: (() => void) | null = null;
+  /** Failed write attempts in a row; 0 while storage works. */
+  private failures = 0;
+  /** Set by `stop()` or when the database was closed: no more drains are scheduled. */
+  private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly protocols = new Map<string, Protocol>();
 
@@ -41,59 +69,181 @@ export class Ingestor {
 
   /** Queues an event from an adapter. Invalid events are logged and dropped here, never thrown. */
   push(event: unknown): void {
-    this.queue.push(event);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.drain());
+    const v = validateAdapterEvent(event);
+    if (!v.ok) {
+      log.warn('adapter event refused', { reason: v.reason });
+      return;
     }
+    this.queue.push(v.event);
+    this.schedule(0);
   }
 
-  /** Resolves when everything queued so far is written (tests, shutdown). */
+  /** Events accepted but not yet stored. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Resolves when everything queued so far is written (tests, shutdown) — or, so that shutdown
+   * cannot hang, once writing has failed several times in a row (the events stay queued; see `pending`).
+   */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.queue.length === 0 || this.gaveUp()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Writes queued events now, synchronously (the benchmark and `drain` use it). */
+  /**
+   * Writes queued events now, synchronously (the benchmark uses it). Throws when a batch cannot be
+   * written; its events stay queued and are retried later.
+   */
   flush(): void {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH_MAX);
-      this.writeBatch(batch);
+    try {
+      while (this.queue.length > 0) this.writeHead();
+      this.failures = 0;
+    } catch (e) {
+      this.failed(e);
+      this.schedule(retryDelay(this.failures));
+      throw e;
+    } finally {
+      this.settleWaiters();
     }
   }
 
-  private drain(): void {
-    this.scheduled = false;
-    try {
-      this.flush();
-    } catch (e) {
-      log.error('batch failed', { error: errorText(e) });
+  /**
+   * For shutdown: one last attempt to write everything, then no more retries. What could not be
+   * written is logged (it is lost with the process); `idle()` resolves from now on.
+   */
+  stop(): void {
+    this.cancelDrain?.();
+    this.cancelDrain = null;
+    this.stopped = true;
+    if (this.queue.length > 0 && this.ctx.db.open) {
+      try {
+        this.flush();
+      } catch {
+        // `flush` logged it; what is left is reported below.
+      }
     }
+    if (this.queue.length > 0) log.error('ingest stopped with events not stored', { pending: this.queue.length });
+    this.settleWaiters();
+  }
+
+  /** Makes sure a drain runs `delayMs` from now (or sooner, if one is already pending). */
+  private schedule(delayMs: number): void {
+    if (this.cancelDrain || this.stopped) return;
+    const run = (): void => {
+      this.cancelDrain = null;
+      this.drain();
+    };
+    if (delayMs <= 0) {
+      const immediate = setImmediate(run);
+      this.cancelDrain = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(run, delayMs);
+      this.cancelDrain = () => clearTimeout(timer);
+    }
+  }
+
+  /** Writes one batch, then yields the event loop: a big backlog does not starve api calls or IPC. */
+  private drain(): void {
+    if (!this.ctx.db.open) {
+      this.stopped = true;
+      if (this.queue.length > 0) log.error('database closed; events not stored', { pending: this.queue.length });
+    } else if (this.queue.length > 0) {
+      try {
+        if (this.failures >= SPLIT_AFTER_FAILURES) this.writeHeadOneByOne();
+        else this.writeHead();
+        this.failures = 0;
+      } catch (e) {
+        this.failed(e);
+      }
+    }
+    if (this.queue.length > 0) this.schedule(this.failures > 0 ? retryDelay(this.failures) : 0);
+    this.settleWaiters();
+  }
+
+  /** Writes the head batch in one transaction; its events leave the queue only after the commit. */
+  private writeHead(): void {
+    const batch = this.queue.slice(0, BATCH_MAX);
+    const effects = this.commit(batch);
+    this.queue.splice(0, batch.length);
+    this.announceSafely(effects);
+  }
+
+  /**
+   * The head batch keeps failing: writes its events one transaction each, so one event that breaks
+   * its transaction cannot hold back the others. An event that fails alone for a reason of its own
+   * is logged and dropped; a storage fault stops the pass with the rest still queued (and throws).
+   */
+  private writeHeadOneByOne(): void {
+    const head = this.queue.slice(0, BATCH_MAX);
+    const effects = noEffects();
+    let settled = 0;
+    try {
+      for (const event of head) {
+        try {
+          mergeEffects(effects, this.commit([event]));
+        } catch (e) {
+          if (isStorageFault(e)) throw e;
+          log.error(POISON_EVENT, { type: event.type, accountId: event.accountId, error: errorText(e) });
+        }
+        settled++;
+      }
+    } finally {
+      this.queue.splice(0, settled);
+      this.announceSafely(effects);
+    }
+  }
+
+  private failed(e: unknown): void {
+    this.failures++;
+    const meta = { pending: this.queue.length, failures: this.failures, error: errorText(e) };
+    if (this.failures === IDLE_GIVE_UP_AFTER_FAILURES) {
+      log.error('storage keeps failing; events held in memory, still retrying', meta);
+    } else {
+      log.warn('batch not written; will retry', { ...meta, retryInMs: retryDelay(this.failures) });
+    }
+  }
+
+  private gaveUp(): boolean {
+    return this.stopped || this.failures >= IDLE_GIVE_UP_AFTER_FAILURES;
+  }
+
+  /** Resolves `idle()` waiters when nothing is left to write (or writing gave up). */
+  private settleWaiters(): void {
+    if (this.idleWaiters.length === 0 || (this.queue.length > 0 && !this.gaveUp())) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
 
-  private writeBatch(batch: unknown[]): void {
-    const effects: BatchEffects = { added: [], updated: [], conversations: new Set() };
+  /** Stores events in one transaction and says what changed. Throws (having stored nothing) when the batch fails. */
+  private commit(batch: readonly AdapterEvent[]): BatchEffects {
+    const effects = noEffects();
     const { db } = this.ctx;
-    const run = db.transaction(() => {
-      for (const raw of batch) {
-        const v = validateAdapterEvent(raw);
-        if (!v.ok) {
-          log.warn('adapter event refused', { reason: v.reason });
-          continue;
-        }
+    db.transaction(() => {
+      for (const event of batch) {
         // A savepoint per event: one event that fails to store rolls back alone.
         try {
-          db.transaction(() => this.apply(v.event, effects))();
+          db.transaction(() => this.apply(event, effects))();
         } catch (e) {
-          log.error('adapter event not stored', { type: v.event.type, accountId: v.event.accountId, error: errorText(e) });
+          // A fault of the storage itself, or one that ended the whole transaction, fails the batch:
+          // it is retried, never dropped.
+          if (isStorageFault(e) || !db.inTransaction) throw e;
+          log.error(POISON_EVENT, { type: event.type, accountId: event.accountId, error: errorText(e) });
         }
       }
-    });
-    run();
-    this.announce(effects);
+    })();
+    return effects;
+  }
+
+  /** Announces a committed batch. The data is stored, so a failure here is logged, never retried. */
+  private announceSafely(effects: BatchEffects): void {
+    try {
+      this.announce(effects);
+    } catch (e) {
+      log.error('announcing stored events failed', { error: errorText(e) });
+    }
   }
 
   private apply(e: AdapterEvent, fx: BatchEffects): void {
@@ -111,18 +261,29 @@ export class Ingestor {
         return;
       }
       case 'route-facts': {
+        const protocol = this.protocolOf(e.accountId);
+        if (!protocol) {
+          log.warn('route facts for an unknown account dropped', { accountId: e.accountId });
+          return;
+        }
+        // Identities are stored under the normalised address ('Ada@Example.com' is ada@example.com
+        // on email); rooms under the id the adapter reported, so both spellings are tried for them.
+        const address = normaliseAddress(protocol, e.target);
         const facts = JSON.stringify(e.facts);
         const db = this.ctx.db;
-        const ids = stmt(db, 'UPDATE identities SET facts = ? WHERE account_id = ? AND address = ?').run(facts, e.accountId, e.target);
-        const rooms = stmt(db, 'UPDATE conversations SET facts = ? WHERE account_id = ? AND remote_id = ? RETURNING id').all(facts, e.accountId, e.target) as {
-          id: string;
-        }[];
+        const ids = stmt(db, 'UPDATE identities SET facts = ? WHERE account_id = ? AND address = ?').run(facts, e.accountId, address);
+        const rooms = stmt(db, 'UPDATE conversations SET facts = ? WHERE account_id = ? AND remote_id IN (?, ?) RETURNING id').all(
+          facts,
+          e.accountId,
+          e.target,
+          address,
+        ) as { id: string }[];
         for (const r of rooms) fx.conversations.add(r.id);
         if (ids.changes > 0) {
           const convs = stmt(db, 
               `SELECT c.id FROM conversations c JOIN identities i ON i.contact_id = c.contact_id WHERE i.account_id = ? AND i.address = ?`,
             )
-            .all(e.accountId, e.target) as { id: string }[];
+            .all(e.accountId, address) as { id: string }[];
           for (const c of convs) fx.conversations.add(c.id);
         }
         return;
@@ -145,6 +306,20 @@ export class Ingestor {
     return p;
   }
 
+  /** The stored conversation a message event belongs to, if it exists; creates nothing. */
+  private findConversation(e: MessageEvent, protocol: Protocol): string | undefined {
+    const { db } = this.ctx;
+    if (e.conversation.kind === 'group') {
+      return pluck(db, 'SELECT id FROM conversations WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.conversation.roomId) as
+        | string
+        | undefined;
+    }
+    return pluck(db, 'SELECT c.id FROM identities i JOIN conversations c ON c.contact_id = i.contact_id WHERE i.account_id = ? AND i.address = ?').get(
+      e.accountId,
+      normaliseAddress(protocol, e.conversation.peer.address),
+    ) as string | undefined;
+  }
+
   private applyMessage(e: MessageEvent, fx: BatchEffects): void {
     const { db } = this.ctx;
     const protocol = this.protocolOf(e.accountId);
@@ -156,9 +331,23 @@ export class Ingestor {
     if (e.sender === 'self' && e.clientId) {
       // The echo of a message Switchboard sent: it is already stored under its client id.
       const mine = stmt(db, 'UPDATE messages SET remote_id = ? WHERE id = ? AND account_id = ? AND remote_id IS NULL').run(e.remoteId, e.clientId, e.accountId);
-      if (mine.changes > 0 || stmt(db, 'SELECT 1 FROM messages WHERE id = ?').get(e.clientId)) return;
+      if (mine.changes > 0) return;
+      const taken = stmt(db, 'SELECT conversation_id, account_id, direction FROM messages WHERE id = ?').get(e.clientId) as
+        | Pick<MessageRow, 'conversation_id' | 'account_id' | 'direction'>
+        | undefined;
+      if (taken) {
+        // A second echo of our own message is normal; a client id naming someone else's message is
+        // an adapter bug (or worse), and the echo cannot be stored under that id.
+        if (taken.direction !== 'out' || taken.account_id !== e.accountId || taken.conversation_id !== this.findConversation(e, protocol)) {
+          log.warn('echo names the client id of another message; echo dropped', { accountId: e.accountId, clientId: e.clientId });
+        }
+        return;
+      }
     }
     const now = this.ctx.now();
+    // Past dates are kept as reported, even implausible ones: history must sort by when it was
+    // really sent, and there is no honest "now" to file an old message under. Only future dates,
+    // which would pin a conversation to the top, are clamped.
     const sentAt = e.sentAt > now + FUTURE_SLACK_MS ? now : e.sentAt;
 
     let conv: ConversationRow;
@@ -189,7 +378,8 @@ export class Ingestor {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
       .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts)) as number;
-    bumpConversation(db, conv.id, seq, sentAt, direction === 'in' ? 1 : 0);
+    // History (fetched, or already seen on another client) is stored without counting as unread.
+    bumpConversation(db, conv.id, seq, sentAt, direction === 'in' && !e.historical ? 1 : 0);
     fx.added.push(id);
     fx.conversations.add(conv.id);
   }
@@ -222,4 +412,21 @@ export function bumpConversation(db: CoreContext['db'], conversationId: string, 
        unread_count = unread_count + @unread
      WHERE id = @id`,
   ).run({ id: conversationId, seq, sentAt, unread });
+}
+
+/** The wait before the next attempt after `failures` failures in a row: 50 ms doubling, at most a few seconds. */
+function retryDelay(failures: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/** Whether an error is the storage failing (worth retrying, never a reason to drop an event). */
+function isStorageFault(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && STORAGE_FAULT.test(code);
+}
+
+function mergeEffects(into: BatchEffects, from: BatchEffects): void {
+  into.added.push(...from.added);
+  into.updated.push(...from.updated);
+  for (const c of from.conversations) into.conversations.add(c);
 }

@@ -35,6 +35,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     sentAt: z.number().int().nonnegative(),
     clientId: z.string().max(64).optional(),
     facts: securityFactsSchema.optional(),
+    historical: z.boolean().optional(),
   }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHost, type Host } from '../../core/host/server.ts';
+import { LOCK_FILE } from '../../core/store/profile-lock.ts';
 import { makeHarness, type Harness } from '../support/harness.ts';
 
 let h: Harness;
@@ -114,13 +115,15 @@ describe('npm run web (the CLI)', () => {
           cwd: join(import.meta.dirname, '..', '..'),
           env: { ...process.env, SWITCHBOARD_LOG: 'warn' },
         });
+        let line = '';
         child.stdout.on('data', (d: Buffer) => {
-          const line = String(d).trim();
+          if (line) return;
+          line = String(d).trim();
           lines.push(line);
           child.kill('SIGTERM');
-          resolve(line);
         });
-        child.on('exit', (code) => (lines.length ? undefined : reject(new Error(`exited ${code}`))));
+        // Resolve once it has exited (and released the profile), so the next run may open it.
+        child.on('exit', (code) => (line ? resolve(line) : reject(new Error(`exited ${code}`))));
       });
     const first = await run();
     const second = await run();
@@ -128,5 +131,37 @@ describe('npm run web (the CLI)', () => {
     expect(first).toMatch(re);
     expect(second).toMatch(re);
     expect(first.match(re)![2]).not.toBe(second.match(re)![2]);
+  });
+
+  it('refuses to open a profile another Switchboard has open, and frees it on a clean stop', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'switchboard-cli-'));
+    const start = () =>
+      spawn(process.execPath, ['--import', 'tsx', 'core/host/cli.ts', '--profile', profile, '--port', '0'], {
+        cwd: join(import.meta.dirname, '..', '..'),
+        env: { ...process.env, SWITCHBOARD_LOG: 'warn' },
+      });
+    const exited = (child: ReturnType<typeof start>) =>
+      new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', (code) => ok(code))));
+    const first = start();
+    try {
+      await new Promise<void>((ok, fail) => {
+        first.stdout.once('data', () => ok());
+        first.once('exit', (code) => fail(new Error(`the first web mode exited ${code}`)));
+      });
+      const second = start();
+      let stderr = '';
+      second.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+      expect(await exited(second)).toBe(1);
+      expect(stderr).toContain(
+        `Switchboard web mode could not start: This profile is already open in another Switchboard (process ${first.pid}). ` +
+          'Close it first, or use another profile with --profile.',
+      );
+      first.kill('SIGTERM');
+      expect(await exited(first)).toBe(0);
+      expect(existsSync(join(profile, LOCK_FILE))).toBe(false);
+    } finally {
+      first.kill('SIGKILL');
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -155,7 +155,7 @@ export class TestNetwork {
     accountId: string,
     from: { address: string; displayName?: string },
     text: string,
-    opts: { remoteId?: string; sentAt?: number; facts?: SecurityFacts } = {},
+    opts: { remoteId?: string; sentAt?: number; facts?: SecurityFacts; historical?: boolean } = {},
   ): string {
     const remoteId = opts.remoteId ?? `in-${++this.seq}-${Date.now()}`;
     this.adapter(accountId).emitRaw({
@@ -167,6 +167,7 @@ export class TestNetwork {
       text,
       sentAt: opts.sentAt ?? Date.now(),
       ...(opts.facts ? { facts: opts.facts } : {}),
+      ...(opts.historical !== undefined ? { historical: opts.historical } : {}),
     });
     return remoteId;
   }

@@ -3,17 +3,32 @@
  * each beside its raw baseline from the same run.
  *
  *   tsx bench/run.ts [--conversations N] [--messages M] [--quick] [--keep] [--in-process]
+ *                    [--no-ui | --ui-only] [--ui-conversations N] [--ui-messages B] [--ui-trace FILE]
  *
  * Defaults: 10 000 conversations / 1 000 000 messages; --quick: 1 000 / 50 000.
+ * Then the UI benchmark (bench/ui.ts, headless Chromium on the built renderer): 10 000
+ * conversations, one of them with 100 000 messages; --quick: 2 000 / 20 000. --no-ui skips it,
+ * --ui-only runs only it.
  */
 import { runBenchmark } from './benchmark.ts';
-import { formatReport } from './report.ts';
+import { formatReport, formatUiReport } from './report.ts';
 
 // The logger reads this on every line, so setting it here (before anything logs) is enough.
 process.env.SWITCHBOARD_LOG ??= 'warn';
 
 function parseArgs(argv: readonly string[]) {
-  const opts = { conversations: 10_000, messages: 1_000_000, keep: false, isolate: true };
+  const opts = {
+    conversations: 10_000,
+    messages: 1_000_000,
+    keep: false,
+    isolate: true,
+    core: true,
+    ui: true,
+    uiConversations: 10_000,
+    uiMessages: 100_000,
+    uiDeepMessages: 2_000,
+    uiTrace: undefined as string | undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const num = () => {
@@ -25,6 +40,9 @@ function parseArgs(argv: readonly string[]) {
       case '--quick':
         opts.conversations = 1_000;
         opts.messages = 50_000;
+        opts.uiConversations = 2_000;
+        opts.uiMessages = 20_000;
+        opts.uiDeepMessages = 1_000;
         break;
       case '--conversations':
         opts.conversations = num();
@@ -38,14 +56,52 @@ function parseArgs(argv: readonly string[]) {
       case '--in-process':
         opts.isolate = false;
         break;
+      case '--no-ui':
+        opts.ui = false;
+        break;
+      case '--ui-only':
+        opts.core = false;
+        break;
+      case '--ui-conversations':
+        opts.uiConversations = num();
+        break;
+      case '--ui-messages':
+        opts.uiMessages = num();
+        break;
+      case '--ui-trace': {
+        const file = argv[++i];
+        if (!file) throw new Error('--ui-trace needs a file name');
+        opts.uiTrace = file;
+        break;
+      }
       default:
-        throw new Error(`unknown option ${a}; use --conversations N --messages M --quick --keep --in-process`);
+        throw new Error(
+          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE`,
+        );
     }
   }
   return opts;
 }
 
 const opts = parseArgs(process.argv.slice(2));
+if (!opts.core && !opts.ui) throw new Error('--no-ui and --ui-only together leave nothing to run');
+const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const started = new Date();
-const result = await runBenchmark({ ...opts, log: (line) => process.stdout.write(`  ${line}\n`) });
-process.stdout.write(`${formatReport(result)}\n(started ${started.toISOString()}, node ${process.version})\n`);
+if (opts.core) {
+  const result = await runBenchmark({ ...opts, log });
+  process.stdout.write(`${formatReport(result)}\n(started ${started.toISOString()}, node ${process.version})\n`);
+}
+if (opts.ui) {
+  // Loaded only when wanted: it brings Playwright and the web host.
+  const { runUiBenchmark } = await import('./ui.ts');
+  const uiStarted = new Date();
+  const ui = await runUiBenchmark({
+    conversations: opts.uiConversations,
+    bigMessages: opts.uiMessages,
+    deepMessages: opts.uiDeepMessages,
+    traceFile: opts.uiTrace,
+    keep: opts.keep,
+    log,
+  });
+  process.stdout.write(`${formatUiReport(ui)}\n(started ${uiStarted.toISOString()}, node ${process.version})\n`);
+}

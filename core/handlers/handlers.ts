@@ -99,8 +99,11 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     },
     'messages.pinned': (p) => {
       conversation(p.conversationId);
-      const rows = stmt(db, 'SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY sent_at, seq')
-        .all(p.conversationId) as MessageRow[];
+      // Unary + keeps the planner off messages_conversation (it would walk the whole conversation
+      // to sort) and on the small pinned index: 26 ms → 0.003 ms in a 100 000-message chat (bench/).
+      const rows = stmt(db, 'SELECT * FROM messages WHERE conversation_id = ? AND pinned = 1 ORDER BY +sent_at, +seq').all(
+        p.conversationId,
+      ) as MessageRow[];
       return rows.map((r) => toMessage(db, r));
     },
     'messages.retry': (p) => {

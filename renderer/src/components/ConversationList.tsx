@@ -40,6 +40,7 @@ export function ConversationList({ items, hasMore, loadMore, selectedId, onOpen 
     [activeIndex],
   );
 
+  const getItemKey = useCallback((index: number) => items[index]?.id ?? 'loading', [items]);
   // eslint-disable-next-line react-hooks/incompatible-library -- we do not use the React Compiler; the virtualizer re-renders us itself.
   const virtualizer = useVirtualizer({
     count: items.length + (hasMore ? 1 : 0),
@@ -47,7 +48,8 @@ export function ConversationList({ items, hasMore, loadMore, selectedId, onOpen 
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
     rangeExtractor,
-    getItemKey: (index) => items[index]?.id ?? 'loading',
+    // Stable across renders: an inline key function makes the virtualizer re-measure every row each frame.
+    getItemKey,
   });
   const virtualItems = virtualizer.getVirtualItems();
   const lastRendered = virtualItems[virtualItems.length - 1]?.index ?? 0;

@@ -1,5 +1,5 @@
 /** The two-pane app: sidebar and whichever view fills the right. Owns the global shortcuts. */
-import { useEffect, useEffectEvent, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import type { Folder } from '../state/conversationOrder.ts';
@@ -21,11 +21,12 @@ export function InboxLayout() {
   const list = useConversationList(folder);
 
   const [focus, setFocus] = useState<FocusRequest | null>(null);
-  const open = (id: string, focusMessageId?: string) => {
+  // Stable, so opening a conversation does not re-render every row of the list.
+  const open = useCallback((id: string, focusMessageId?: string) => {
     setOpenId(id);
     setFocus(focusMessageId ? { messageId: focusMessageId, seq: Date.now() } : null);
     setSettingsOpen(false);
-  };
+  }, []);
 
   // Shortcuts that work from anywhere: Ctrl/Cmd+K search, Alt+Up/Down next conversation.
   const onKeyDown = useEffectEvent((event: KeyboardEvent) => {

@@ -66,18 +66,16 @@ function toEvent(m: CorpusMessage, account: Account): AdapterEvent {
 }
 
 /**
- * Feeds the whole corpus through the adapters of `accounts` into the core's Ingestor.
- * `onProgress` gets the number of messages written so far after each chunk.
+ * Pushes events through their accounts' test adapters into the Ingestor in chunks, writing each
+ * chunk with `flush()` (the production batch path). Returns how many were fed and the seconds
+ * spent in push + flush only.
  */
-export async function ingestSwitchboard(
+export async function feedEvents(
   core: CoreInternals,
   net: TestNetwork,
-  accounts: readonly Account[],
-  plan: CorpusPlan,
+  events: Iterable<AdapterEvent>,
   onProgress?: (done: number, seconds: number) => void,
-): Promise<IngestFigures> {
-  const vocabulary = buildVocabulary(plan.vocabularySize);
-  const seen = new Uint8Array(plan.conversations);
+): Promise<{ fed: number; seconds: number }> {
   let fed = 0;
   let ns = 0n;
   let chunk: AdapterEvent[] = [];
@@ -90,15 +88,36 @@ export async function ingestSwitchboard(
     chunk = [];
     onProgress?.(fed, Number(ns) / 1e9);
   };
-  for (const m of corpus(plan, vocabulary)) {
-    seen[m.conversation] = 1;
-    chunk.push(toEvent(m, accountOf(accounts, m.conversation)));
+  for (const e of events) {
+    chunk.push(e);
     if (chunk.length === PUSH_CHUNK) write();
   }
   if (chunk.length > 0) write();
   await core.ingest.idle();
+  return { fed, seconds: Number(ns) / 1e9 };
+}
+
+/**
+ * Feeds the whole corpus through the adapters of `accounts` into the core's Ingestor.
+ * `onProgress` gets the number of messages written so far after each chunk.
+ */
+export async function ingestSwitchboard(
+  core: CoreInternals,
+  net: TestNetwork,
+  accounts: readonly Account[],
+  plan: CorpusPlan,
+  onProgress?: (done: number, seconds: number) => void,
+): Promise<IngestFigures> {
+  const vocabulary = buildVocabulary(plan.vocabularySize);
+  const seen = new Uint8Array(plan.conversations);
+  function* events(): Generator<AdapterEvent> {
+    for (const m of corpus(plan, vocabulary)) {
+      seen[m.conversation] = 1;
+      yield toEvent(m, accountOf(accounts, m.conversation));
+    }
+  }
+  const { fed, seconds } = await feedEvents(core, net, events(), onProgress);
   const db = core.ctx.db;
-  const seconds = Number(ns) / 1e9;
   return {
     messagesFed: fed,
     conversationsFed: seen.reduce((a, b) => a + b, 0),

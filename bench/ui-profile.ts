@@ -10,7 +10,7 @@ import type { Account } from '../core/api/types.ts';
 import type { CoreInternals } from '../core/create-core.ts';
 import type { TestNetwork } from '../test/support/test-adapter.ts';
 import { buildVocabulary, messageText, peerOf, prng, ZipfSampler, type CorpusMessage } from './corpus.ts';
-import { PUSH_CHUNK } from './ingest.ts';
+import { feedEvents } from './ingest.ts';
 
 export interface UiPlan {
   conversations: number;
@@ -116,24 +116,10 @@ export async function feedUiProfile(
   onProgress?: (done: number, seconds: number) => void,
 ): Promise<UiProfileFigures> {
   const vocabulary = buildVocabulary(plan.vocabularySize);
-  let fed = 0;
-  let ns = 0n;
-  let chunk: AdapterEvent[] = [];
-  const write = () => {
-    const start = process.hrtime.bigint();
-    for (const e of chunk) net.adapter(e.accountId).emitRaw(e);
-    core.ingest.flush();
-    ns += process.hrtime.bigint() - start;
-    fed += chunk.length;
-    chunk = [];
-    onProgress?.(fed, Number(ns) / 1e9);
-  };
-  for (const m of uiCorpus(plan, vocabulary)) {
-    chunk.push(toEvent(m, accounts));
-    if (chunk.length === PUSH_CHUNK) write();
+  function* events(): Generator<AdapterEvent> {
+    for (const m of uiCorpus(plan, vocabulary)) yield toEvent(m, accounts);
   }
-  if (chunk.length > 0) write();
-  await core.ingest.idle();
+  const { fed, seconds } = await feedEvents(core, net, events(), onProgress);
   const db = core.ctx.db;
   const big = db
     .prepare('SELECT conversation_id AS id, count(*) AS n FROM messages GROUP BY conversation_id ORDER BY n DESC LIMIT 1')
@@ -142,7 +128,7 @@ export async function feedUiProfile(
     messagesFed: fed,
     messagesStored: db.prepare('SELECT count(*) FROM messages').pluck().get() as number,
     conversationsStored: db.prepare('SELECT count(*) FROM conversations').pluck().get() as number,
-    seconds: Number(ns) / 1e9,
+    seconds,
     bigConversationId: big.id,
     bigConversationStored: big.n,
   };

@@ -1,0 +1,162 @@
+/**
+ * The relay wire format, version 1: JSON text frames over WebSocket. See README.md in this folder
+ * for the prose version; this file is the single source of truth for shapes and signed bytes.
+ */
+
+/** The only protocol version this relay speaks; every frame carries it as `v`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Domain-separation prefix of every signed byte string, so a relay signature can never be reused elsewhere. */
+export const SIGNING_CONTEXT = 'switchboard-relay-v1';
+
+/** Error codes a relay returns in `{ ok: false, error: { code, message } }` or per deposit item. */
+export const ERROR_CODES = [
+  'bad-frame',
+  'forbidden',
+  'too-large',
+  'quota-exceeded',
+  'rate-limited',
+  'too-many-mailboxes',
+  'too-many-subscriptions',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Operations only the receive-key holder may perform (signature required). */
+export type OwnerOp = 'fetch' | 'ack' | 'subscribe' | 'unsubscribe' | 'delete';
+/** Every operation that carries a signature. */
+export type SignedOp = 'create' | OwnerOp;
+
+/**
+ * The exact bytes a client signs with its Ed25519 receive key:
+ * UTF-8 of `switchboard-relay-v1\n<challenge>\n<op>\n<target>`, where `challenge` is the base64url
+ * string from this connection's `hello` frame and `target` is the mailbox id (or, for `create`,
+ * the receive key itself, which proves possession of the private key).
+ */
+export function signedBytes(challenge: string, op: SignedOp, target: string): Buffer {
+  return Buffer.from(`${SIGNING_CONTEXT}\n${challenge}\n${op}\n${target}`, 'utf8');
+}
+
+/** A request id chosen by the client and echoed in the reply. */
+export type RequestId = string | number;
+
+/** One item of a `deposit` batch. `blob` is standard base64. */
+export interface DepositItemFrame {
+  mailbox: string;
+  cap: string;
+  blob: string;
+}
+
+/** A parsed, shape-checked client request. */
+export type RelayRequest =
+  | { op: 'create'; id: RequestId; receiveKey: string; sig: string }
+  | { op: 'deposit'; id: RequestId; items: DepositItemFrame[] }
+  | { op: 'fetch'; id: RequestId; mailbox: string; sig: string; limit: number | undefined; after: number | undefined }
+  | { op: 'ack'; id: RequestId; mailbox: string; sig: string; seqs: number[] }
+  | { op: 'subscribe' | 'unsubscribe' | 'delete'; id: RequestId; mailbox: string; sig: string };
+
+/** The result of parsing one text frame: a request, or why it is a bad frame (with its id when one was readable). */
+export type ParseResult = { ok: true; request: RelayRequest } | { ok: false; id: RequestId | null; message: string };
+
+const B64URL_32 = /^[A-Za-z0-9_-]{43}$/;
+const B64URL_64 = /^[A-Za-z0-9_-]{86}$/;
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** True for a base64url string of exactly 32 bytes (mailbox ids, capabilities, receive keys). */
+export function isB64url32(s: unknown): s is string {
+  return typeof s === 'string' && B64URL_32.test(s);
+}
+
+/** True for a base64url string of exactly 64 bytes (Ed25519 signatures). */
+export function isB64url64(s: unknown): s is string {
+  return typeof s === 'string' && B64URL_64.test(s);
+}
+
+/** True for canonical standard base64 (blobs). */
+export function isBase64(s: unknown): s is string {
+  return typeof s === 'string' && B64.test(s);
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function readId(x: unknown): RequestId | null {
+  if (typeof x === 'string' && x.length >= 1 && x.length <= 64) return x;
+  if (typeof x === 'number' && Number.isSafeInteger(x)) return x;
+  return null;
+}
+
+function isSeq(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+class Bad extends Error {}
+function need(cond: boolean, message: string): asserts cond {
+  if (!cond) throw new Bad(message);
+}
+
+/** Parses and shape-checks one text frame. Never throws. `maxBatch` bounds deposit items and ack seqs. */
+export function parseRequest(text: string, maxBatch: number): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, message: 'frame is not JSON' };
+  }
+  if (!isRecord(raw)) return { ok: false, id: null, message: 'frame is not a JSON object' };
+  const id = readId(raw.id);
+  if (id === null) return { ok: false, id: null, message: 'id must be a string of 1-64 chars or a safe integer' };
+  try {
+    need(raw.v === PROTOCOL_VERSION, `v must be ${PROTOCOL_VERSION}`);
+    const op = raw.op;
+    switch (op) {
+      case 'create':
+        need(isB64url32(raw.receiveKey), 'receiveKey must be 32 bytes base64url');
+        need(isB64url64(raw.sig), 'sig must be 64 bytes base64url');
+        return { ok: true, request: { op, id, receiveKey: raw.receiveKey, sig: raw.sig } };
+      case 'deposit': {
+        const items = raw.items;
+        need(Array.isArray(items) && items.length >= 1, 'items must be a non-empty array');
+        need(items.length <= maxBatch, `at most ${maxBatch} items per batch`);
+        const parsed: DepositItemFrame[] = [];
+        for (const it of items as unknown[]) {
+          need(isRecord(it), 'each item must be an object');
+          need(isB64url32(it.mailbox), 'item.mailbox must be 32 bytes base64url');
+          need(isB64url32(it.cap), 'item.cap must be 32 bytes base64url');
+          need(isBase64(it.blob), 'item.blob must be base64');
+          parsed.push({ mailbox: it.mailbox, cap: it.cap, blob: it.blob });
+        }
+        return { ok: true, request: { op, id, items: parsed } };
+      }
+      case 'fetch':
+      case 'ack':
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'delete': {
+        need(isB64url32(raw.mailbox), 'mailbox must be 32 bytes base64url');
+        need(isB64url64(raw.sig), 'sig must be 64 bytes base64url');
+        const mailbox = raw.mailbox;
+        const sig = raw.sig;
+        if (op === 'fetch') {
+          need(raw.limit === undefined || (isSeq(raw.limit) && raw.limit >= 1), 'limit must be a positive integer');
+          need(raw.after === undefined || isSeq(raw.after), 'after must be a non-negative integer');
+          return { ok: true, request: { op, id, mailbox, sig, limit: raw.limit, after: raw.after } };
+        }
+        if (op === 'ack') {
+          const seqs = raw.seqs;
+          need(Array.isArray(seqs) && seqs.length >= 1, 'seqs must be a non-empty array');
+          need(seqs.length <= maxBatch, `at most ${maxBatch} seqs per batch`);
+          need((seqs as unknown[]).every(isSeq), 'seqs must be non-negative integers');
+          return { ok: true, request: { op, id, mailbox, sig, seqs: seqs as number[] } };
+        }
+        return { ok: true, request: { op, id, mailbox, sig } };
+      }
+      default:
+        return { ok: false, id, message: `unknown op ${JSON.stringify(op)?.slice(0, 40) ?? 'undefined'}` };
+    }
+  } catch (e) {
+    if (e instanceof Bad) return { ok: false, id, message: e.message };
+    throw e;
+  }
+}

@@ -1,6 +1,7 @@
 import { AdapterSendError, type RemoteConversationRef, type SendErrorClass } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow, identityFacts } from '../contacts/routes.ts';
+import { colourDropped } from '../routing/index.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { factsById } from '../store/facts.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
@@ -22,7 +23,6 @@ export const SEND_TIMEOUT_MS = 60_000;
 const STOP_WAIT_MS = 5_000;
 /** An account that is down is looked at again this often (without counting an attempt). */
 const UNAVAILABLE_RECHECK_MS = 60_000;
-const COLOUR_RANK = { green: 2, grey: 1, red: 0 } as const;
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export function defaultBackoff(attempts: number): number {
@@ -317,7 +317,7 @@ export class Outbox {
     if (!identity) return null;
     const accepted = rate(factsById(this.ctx.db, msg.facts_id) ?? UNKNOWN_FACTS, msg.protocol);
     const now = rate(identityFacts(this.ctx, identity), identity.protocol);
-    if (COLOUR_RANK[now.colour] >= COLOUR_RANK[accepted.colour]) return null;
+    if (!colourDropped(accepted, now)) return null;
     return `Not sent: this route became less safe after you wrote the message (now ${now.colour}, ${now.score}%). ${now.summary} Press Retry to choose again.`;
   }
 

@@ -6,11 +6,10 @@ import { decideRoute, getContactRow, identityFacts, toIdentity } from '../contac
 import { bumpConversation } from '../ingest/ingest.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { parseFacts } from '../ingest/validate.ts';
-import type { RouteCandidate } from '../routing/index.ts';
+import { compareSafety, type RouteCandidate } from '../routing/index.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { firstUseSeen, getSettings } from '../settings/settings.ts';
 
-const COLOUR_RANK = { green: 2, grey: 1, red: 0 } as const;
 import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
@@ -149,7 +148,7 @@ export function placeMessage(
     case 'send': {
       // Going by less than the best known route (quiet mode, a pin, the user's "send anyway"): say so.
       const r = decision.route.rating;
-      const weaker = candidates.some((c) => COLOUR_RANK[c.rating.colour] > COLOUR_RANK[r.colour] || (c.rating.colour === r.colour && c.rating.score > r.score));
+      const weaker = candidates.some((c) => compareSafety(c.rating, r) < 0);
       return { kind: 'placed', placement: place(decision.route, 'pending'), note: weaker ? decision.reason : null };
     }
     case 'needs-decision':

@@ -54,7 +54,7 @@ export interface ChooseRouteOptions {
 const COLOUR_RANK: Readonly<Record<Colour, number>> = { green: 2, grey: 1, red: 0 };
 
 /** Negative when `a` is safer than `b` by colour, then score; 0 when they rate the same. */
-function compareSafety(a: Rating, b: Rating): number {
+export function compareSafety(a: Rating, b: Rating): number {
   return COLOUR_RANK[b.colour] - COLOUR_RANK[a.colour] || b.score - a.score;
 }
 
@@ -126,6 +126,11 @@ export function chooseRoute(candidates: readonly RouteCandidate[], opts: ChooseR
     return { kind: 'send', route: available, reason: `${bestLabel} is not reachable, so this goes by ${routeLabel(available)}, which is less secure.` };
   }
   return { kind: 'needs-decision', available, best, question: downgradeQuestion(available, best) };
+}
+
+/** Whether `now` is a weaker colour than `before` (a route that got worse since). */
+export function colourDropped(before: Rating, now: Rating): boolean {
+  return COLOUR_RANK[now.colour] < COLOUR_RANK[before.colour];
 }
 
 /** Read receipts and typing go out on green routes always, on grey and red only if the user allows it. */

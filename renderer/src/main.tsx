@@ -5,6 +5,7 @@ import { chooseBridge } from '../bridge/index.ts';
 import { App } from './App.tsx';
 import { NoTokenPage } from './views/NoTokenPage.tsx';
 import './styles.css';
+import './styles-invites.css';
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html lost its #root element');

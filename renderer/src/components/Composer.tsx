@@ -12,12 +12,14 @@ interface ComposerProps {
   onSend: (text: string) => Promise<boolean>;
   draft: string;
   onDraftChange: Dispatch<SetStateAction<string>>;
+  /** Why the user cannot write here yet (a message request not accepted); null when they can. */
+  disabledReason?: string | null;
 }
 
-export function Composer({ rating, placeholder, onSend, draft, onDraftChange }: ComposerProps) {
+export function Composer({ rating, placeholder, onSend, draft, onDraftChange, disabledReason = null }: ComposerProps) {
   const [sending, setSending] = useState(false);
   const fieldRef = useRef<HTMLTextAreaElement>(null);
-  const canSend = draft.trim().length > 0 && !sending;
+  const canSend = draft.trim().length > 0 && !sending && disabledReason === null;
 
   const send = async () => {
     if (!canSend) return;
@@ -53,7 +55,8 @@ export function Composer({ rating, placeholder, onSend, draft, onDraftChange }: 
         ref={fieldRef}
         className="composer-field"
         aria-label="Message"
-        placeholder={placeholder}
+        placeholder={disabledReason ?? placeholder}
+        disabled={disabledReason !== null}
         rows={1}
         value={draft}
         onChange={(e) => onDraftChange(e.target.value)}

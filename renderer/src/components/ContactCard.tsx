@@ -1,17 +1,19 @@
 /**
  * Every route to a contact: protocol, address, account, reachability, padlock and reasons,
- * which one the next message takes and why (core decides), and pinning a route.
+ * which one the next message takes and why (core decides), pinning a route, and checking the
+ * safety number of a native identity.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Account, Contact, Route } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { useAccounts } from '../state/accounts.tsx';
-import { useBridge } from '../state/bridgeContext.ts';
+import { useApiEvent, useBridge } from '../state/bridgeContext.ts';
 import { useNotify } from '../state/notify.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
+import { SafetyNumberPanel } from './SafetyNumberPanel.tsx';
 import { SecurityReasons } from './SecurityReasons.tsx';
 
 interface RouteItemProps {
@@ -20,9 +22,11 @@ interface RouteItemProps {
   pinned: boolean;
   account: Account | undefined;
   onPin: (identityId: string | null) => void;
+  /** Opens the safety number of this identity; only protocols that have them offer it. */
+  onVerify: (identityId: string) => void;
 }
 
-function RouteItem({ route, chosen, pinned, account, onPin }: RouteItemProps) {
+function RouteItem({ route, chosen, pinned, account, onPin, onVerify }: RouteItemProps) {
   const { identity } = route;
   return (
     <li className={`route${chosen ? ' route-chosen' : ''}`}>
@@ -42,6 +46,11 @@ function RouteItem({ route, chosen, pinned, account, onPin }: RouteItemProps) {
       <p className="route-summary">{route.rating.summary}</p>
       <SecurityReasons rating={route.rating} />
       <div className="route-actions">
+        {identity.protocol === 'native' && (
+          <button type="button" className="button button-small" data-verify={identity.id} onClick={() => onVerify(identity.id)}>
+            Verify safety number
+          </button>
+        )}
         {/* One button whose label flips, so keyboard focus stays on it. */}
         <button type="button" className="button button-small" onClick={() => onPin(pinned ? null : identity.id)}>
           {pinned ? 'Unpin' : 'Pin this route'}
@@ -57,6 +66,20 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
   const { accounts } = useAccounts();
   const [contact, setContact] = useState<Contact | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [verifying, setVerifying] = useState<string | null>(null);
+  // Back from the safety number: focus returns to the button that opened it.
+  const returnTo = useRef<string | null>(null);
+  useEffect(() => {
+    if (verifying !== null || returnTo.current === null) return;
+    document.querySelector<HTMLElement>(`[data-verify="${CSS.escape(returnTo.current)}"]`)?.focus();
+    returnTo.current = null;
+  }, [verifying]);
+  // Bumped by `contact.updated` for this contact: a key changed or a route appeared.
+  const [version, setVersion] = useState(0);
+
+  useApiEvent((event) => {
+    if (event.type === 'contact.updated' && event.contactId === contactId) setVersion((v) => v + 1);
+  });
 
   useEffect(() => {
     let live = true;
@@ -67,7 +90,7 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
     return () => {
       live = false;
     };
-  }, [bridge, contactId]);
+  }, [bridge, contactId, version]);
 
   const pin = (identityId: string | null) => {
     bridge.call('contacts.pinRoute', { contactId, identityId }).then(setContact, (error: unknown) =>
@@ -85,22 +108,36 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
             <Avatar id={contact.id} title={contact.displayName} size="large" />
             <h2 className="dialog-title">{contact.displayName}</h2>
           </div>
-          <p className="contact-choice">
-            <strong>Next message: </strong>
-            {contact.chosenReason}
-          </p>
-          <ul className="routes" aria-label="Routes">
-            {contact.routes.map((route) => (
-              <RouteItem
-                key={route.identity.id}
-                route={route}
-                chosen={route.identity.id === contact.chosenIdentityId}
-                pinned={route.identity.id === contact.pinnedIdentityId}
-                account={accounts?.find((a) => a.id === route.identity.accountId)}
-                onPin={pin}
-              />
-            ))}
-          </ul>
+          {verifying ? (
+            <SafetyNumberPanel
+              identityId={verifying}
+              contactId={contactId}
+              onBack={() => {
+                returnTo.current = verifying;
+                setVerifying(null);
+              }}
+            />
+          ) : (
+            <>
+              <p className="contact-choice">
+                <strong>Next message: </strong>
+                {contact.chosenReason}
+              </p>
+              <ul className="routes" aria-label="Routes">
+                {contact.routes.map((route) => (
+                  <RouteItem
+                    key={route.identity.id}
+                    route={route}
+                    chosen={route.identity.id === contact.chosenIdentityId}
+                    pinned={route.identity.id === contact.pinnedIdentityId}
+                    account={accounts?.find((a) => a.id === route.identity.accountId)}
+                    onPin={pin}
+                    onVerify={setVerifying}
+                  />
+                ))}
+              </ul>
+            </>
+          )}
         </>
       )}
     </Dialog>

@@ -124,3 +124,20 @@ export function ChatIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function PlusIcon(props: IconProps) {
+  return (
+    <svg {...base} className={props.className}>
+      <path d="M12 5v14M5 12h14" />
+    </svg>
+  );
+}
+
+export function ShieldIcon(props: IconProps) {
+  return (
+    <svg {...base} className={props.className}>
+      <path d="M12 3 4 6v6c0 4.5 3.4 8.3 8 9 4.6-.7 8-4.5 8-9V6z" />
+      <path d="M12 8v5M12 16.5v.01" />
+    </svg>
+  );
+}

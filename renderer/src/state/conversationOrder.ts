@@ -5,7 +5,8 @@
  */
 import type { ConversationSummary } from '../../../core/api/types.ts';
 
-export type Folder = 'inbox' | 'archived';
+/** The sidebar's tabs; `requests` holds conversations from people the user has not accepted yet. */
+export type Folder = 'inbox' | 'archived' | 'requests';
 
 export function compareConversations(a: ConversationSummary, b: ConversationSummary): number {
   if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
@@ -13,8 +14,14 @@ export function compareConversations(a: ConversationSummary, b: ConversationSumm
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
+/** As core files them: archived (requests included), else requests, else the inbox. */
+export function folderOf(conversation: ConversationSummary): Folder {
+  if (conversation.archived) return 'archived';
+  return conversation.request ? 'requests' : 'inbox';
+}
+
 export function inFolder(conversation: ConversationSummary, folder: Folder): boolean {
-  return conversation.archived === (folder === 'archived');
+  return folderOf(conversation) === folder;
 }
 
 /** Adds a page: conversations already held stay (events keep them fresher than the page). */

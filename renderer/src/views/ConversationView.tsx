@@ -8,6 +8,7 @@ import { FirstUseDialog } from '../components/FirstUseDialog.tsx';
 import { LeavingEncryptionDialog } from '../components/LeavingEncryptionDialog.tsx';
 import { MessageList } from '../components/MessageList.tsx';
 import { PinnedStrip } from '../components/PinnedStrip.tsx';
+import { RequestBar } from '../components/RequestBar.tsx';
 import { describeError } from '../format/errors.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
@@ -26,10 +27,14 @@ interface ConversationViewProps {
   initial: ConversationSummary | undefined;
   /** A message to bring into view (a search hit), if any. */
   focus?: FocusRequest | null;
+  /** A message request was accepted here (it moved to the inbox). */
+  onRequestAccepted: (conversation: ConversationSummary) => void;
+  /** The conversation was deleted here: close it. */
+  onClose: () => void;
 }
 
 /** Mount with `key={conversationId}`: every piece of state here belongs to one conversation. */
-export function ConversationView({ conversationId, initial, focus = null }: ConversationViewProps) {
+export function ConversationView({ conversationId, initial, focus = null, onRequestAccepted, onClose }: ConversationViewProps) {
   const bridge = useBridge();
   const notify = useNotify();
   const state = useConversation(conversationId, initial);
@@ -139,12 +144,14 @@ export function ConversationView({ conversationId, initial, focus = null }: Conv
         onSendNow={onSendNow}
         onCancel={onCancel}
       />
+      {conversation.request && <RequestBar conversation={conversation} onAccepted={onRequestAccepted} onDeleted={onClose} />}
       <Composer
         rating={conversation.rating}
         placeholder={`Message ${conversation.title}`}
         onSend={flow.send}
         draft={text}
         onDraftChange={setText}
+        disabledReason={conversation.request ? 'Accept the request to reply' : null}
       />
       {contactOpen && contactId && <ContactCard contactId={contactId} onClose={() => setContactOpen(false)} />}
       {flow.decision && (

@@ -1,10 +1,12 @@
 /** The two-pane app: sidebar and whichever view fills the right. Owns the global shortcuts. */
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
+import type { ConversationSummary } from '../../../core/api/types.ts';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { useAccounts } from '../state/accounts.tsx';
-import type { Folder } from '../state/conversationOrder.ts';
+import { folderOf, type Folder } from '../state/conversationOrder.ts';
 import { useConversationList } from '../state/useConversationList.ts';
 import type { FocusRequest } from '../state/useFocusMessage.ts';
+import { useRequestCount } from '../state/useRequestCount.ts';
 import { ConversationView } from './ConversationView.tsx';
 import { NoConversationView } from './NoConversationView.tsx';
 import { SettingsView } from './SettingsView.tsx';
@@ -19,6 +21,7 @@ export function InboxLayout() {
   const [query, setQuery] = useState('');
   const searchRef = useRef<HTMLInputElement>(null);
   const list = useConversationList(folder);
+  const requests = useRequestCount();
 
   const [focus, setFocus] = useState<FocusRequest | null>(null);
   // Stable, so opening a conversation does not re-render every row of the list.
@@ -27,6 +30,14 @@ export function InboxLayout() {
     setFocus(focusMessageId ? { messageId: focusMessageId, seq: Date.now() } : null);
     setSettingsOpen(false);
   }, []);
+  // A conversation that changed folder (an accepted request or invite): show it where it now lives.
+  const openInItsFolder = useCallback(
+    (conversation: ConversationSummary) => {
+      setFolder(folderOf(conversation));
+      open(conversation.id);
+    },
+    [open],
+  );
 
   // Shortcuts that work from anywhere: Ctrl/Cmd+K search, Alt+Up/Down next conversation.
   const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
@@ -53,8 +64,19 @@ export function InboxLayout() {
 
   const noAccounts = accounts !== null && accounts.length === 0;
   let main;
-  if (settingsOpen) main = <SettingsView onClose={() => setSettingsOpen(false)} />;
-  else if (openId !== null) main = <ConversationView key={openId} conversationId={openId} initial={list.items.find((c) => c.id === openId)} focus={focus} />;
+  if (settingsOpen) main = <SettingsView onClose={() => setSettingsOpen(false)} onInviteAccepted={openInItsFolder} />;
+  else if (openId !== null) {
+    main = (
+      <ConversationView
+        key={openId}
+        conversationId={openId}
+        initial={list.items.find((c) => c.id === openId)}
+        focus={focus}
+        onRequestAccepted={openInItsFolder}
+        onClose={() => setOpenId(null)}
+      />
+    );
+  }
   else if (noAccounts) main = <WelcomeView />;
   else main = <NoConversationView />;
 
@@ -74,6 +96,8 @@ export function InboxLayout() {
           settingsOpen={settingsOpen}
           onSettings={() => setSettingsOpen((o) => !o)}
           hasAccounts={!noAccounts}
+          requests={requests}
+          onInviteAccepted={openInItsFolder}
         />
         {main}
       </div>

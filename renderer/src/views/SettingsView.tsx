@@ -1,9 +1,11 @@
-/** Settings: padlock style, receipts on weak routes, security dialogs, theme, accounts. */
+/** Settings: padlock style, receipts on weak routes, security dialogs, theme, accounts, invites. */
 import { useId } from 'react';
-import type { Settings } from '../../../core/api/types.ts';
+import type { ConversationSummary, Settings } from '../../../core/api/types.ts';
 import { AccountList } from '../components/AccountList.tsx';
 import { AddAccountForm } from '../components/AddAccountForm.tsx';
 import { CloseIcon } from '../components/icons.tsx';
+import { useInviteDialogs } from '../components/InviteDialogs.tsx';
+import { InviteList } from '../components/InviteList.tsx';
 import { useSettings } from '../state/settings.tsx';
 
 interface Choice<T extends string> {
@@ -71,8 +73,15 @@ function Toggle({ label, description, checked, onChange }: { label: string; desc
   );
 }
 
-export function SettingsView({ onClose }: { onClose: () => void }) {
+interface SettingsViewProps {
+  onClose: () => void;
+  /** An invite was accepted from here: open its conversation. */
+  onInviteAccepted: (conversation: ConversationSummary) => void;
+}
+
+export function SettingsView({ onClose, onInviteAccepted }: SettingsViewProps) {
   const { settings, update } = useSettings();
+  const invites = useInviteDialogs(onInviteAccepted);
   return (
     <main className="settings" aria-labelledby="settings-title">
       <header className="settings-header">
@@ -113,6 +122,22 @@ export function SettingsView({ onClose }: { onClose: () => void }) {
           <AccountList />
           <h3 className="settings-subtitle">Add an account</h3>
           <AddAccountForm />
+        </section>
+        <section className="settings-section" aria-labelledby="settings-invites">
+          <h2 id="settings-invites">Invites</h2>
+          <p className="setting-description settings-lead">
+            People join your encrypted chat through an invite: a link or a QR code you give them.
+          </p>
+          <div className="settings-buttons">
+            <button type="button" className="button button-primary" onClick={invites.openNew}>
+              New invite
+            </button>
+            <button type="button" className="button" onClick={invites.openAccept}>
+              Accept invite
+            </button>
+          </div>
+          <InviteList />
+          {invites.dialogs}
         </section>
       </div>
     </main>

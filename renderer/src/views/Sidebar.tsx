@@ -1,12 +1,21 @@
-/** The left column: app bar, search, folder toggle, and the conversation list or search hits. */
-import type { RefObject } from 'react';
+/**
+ * The left column: app bar (new chat menu, settings), search, held invite accepts, folder tabs,
+ * and the conversation list or search hits.
+ */
+import { useState, type RefObject } from 'react';
+import type { ConversationSummary } from '../../../core/api/types.ts';
 import { ConversationList } from '../components/ConversationList.tsx';
-import { FOLDER_PANEL_ID, FolderToggle } from '../components/FolderToggle.tsx';
-import { GearIcon } from '../components/icons.tsx';
+import { FOLDER_LABEL, FOLDER_PANEL_ID, FolderToggle } from '../components/FolderToggle.tsx';
+import { GearIcon, PlusIcon } from '../components/icons.tsx';
+import { useInviteDialogs } from '../components/InviteDialogs.tsx';
+import { MenuButton } from '../components/MenuButton.tsx';
+import { QuarantineBanner, QuarantineDialog } from '../components/QuarantineReview.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { SearchResults } from '../components/SearchResults.tsx';
 import type { Folder } from '../state/conversationOrder.ts';
 import type { ConversationList as ConversationListState } from '../state/useConversationList.ts';
+import { useQuarantine } from '../state/useQuarantine.ts';
+import type { RequestCount } from '../state/useRequestCount.ts';
 import { useSearch } from '../state/useSearch.ts';
 
 interface SidebarProps {
@@ -21,10 +30,14 @@ interface SidebarProps {
   settingsOpen: boolean;
   onSettings: () => void;
   hasAccounts: boolean;
+  requests: RequestCount;
+  /** An invite was accepted: open the conversation with the inviter. */
+  onInviteAccepted: (conversation: ConversationSummary) => void;
 }
 
 function ListEmpty({ folder, hasAccounts }: { folder: Folder; hasAccounts: boolean }) {
   if (folder === 'archived') return <p className="list-note">Nothing archived.</p>;
+  if (folder === 'requests') return <p className="list-note">No message requests. When someone you haven't accepted writes to you, it shows here.</p>;
   return <p className="list-note">{hasAccounts ? 'No conversations yet.' : 'Add an account to see your conversations here.'}</p>;
 }
 
@@ -32,10 +45,22 @@ export function Sidebar(props: SidebarProps) {
   const { folder, list, openId, onOpen, query } = props;
   const search = useSearch(query);
   const searching = search.kind !== 'idle';
+  const invites = useInviteDialogs(props.onInviteAccepted);
+  const quarantine = useQuarantine();
+  const [reviewing, setReviewing] = useState(false);
   return (
     <nav className="sidebar" aria-label="Conversations and search">
       <div className="sidebar-top">
         <span className="brand">Switchboard</span>
+        <MenuButton
+          label="New chat"
+          items={[
+            { label: 'New invite', onSelect: invites.openNew },
+            { label: 'Accept invite', onSelect: invites.openAccept },
+          ]}
+        >
+          <PlusIcon />
+        </MenuButton>
         <button
           type="button"
           className={`icon-button${props.settingsOpen ? ' icon-button-on' : ''}`}
@@ -48,12 +73,13 @@ export function Sidebar(props: SidebarProps) {
         </button>
       </div>
       <SearchBox value={query} onChange={props.onQueryChange} inputRef={props.searchRef} />
+      <QuarantineBanner count={quarantine.entries.length} onReview={() => setReviewing(true)} />
       {searching ? (
         <SearchResults query={query} state={search} onOpen={onOpen} selectedId={openId} />
       ) : (
         <>
-          <FolderToggle folder={folder} onChange={props.onFolderChange} />
-          <div className="folder-panel" id={FOLDER_PANEL_ID} role="tabpanel" aria-label={folder === 'inbox' ? 'Inbox' : 'Archived'}>
+          <FolderToggle folder={folder} onChange={props.onFolderChange} requests={props.requests} />
+          <div className="folder-panel" id={FOLDER_PANEL_ID} role="tabpanel" aria-label={FOLDER_LABEL[folder]}>
             {!list.loaded ? (
               <p className="list-note" role="status">
                 Loading conversations…
@@ -66,6 +92,8 @@ export function Sidebar(props: SidebarProps) {
           </div>
         </>
       )}
+      {invites.dialogs}
+      {reviewing && <QuarantineDialog quarantine={quarantine} onClose={() => setReviewing(false)} />}
     </nav>
   );
 }

@@ -89,7 +89,7 @@ export interface QueryPhaseResult {
 }
 
 const INBOX_SQL = `SELECT c.*, m.body AS last_body FROM conversations c LEFT JOIN messages m ON m.seq = c.last_message_seq
-  WHERE c.archived = 0 ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC LIMIT 50`;
+  WHERE c.folder = 'inbox' ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC LIMIT 50`;
 const PAGE_SQL = `SELECT * FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 50`;
 const PAGE_BEFORE_SQL = `SELECT * FROM messages WHERE conversation_id = ? AND (sent_at, seq) < (?, ?) ORDER BY sent_at DESC, seq DESC LIMIT 50`;
 const RANK_SQL = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank LIMIT 50`;

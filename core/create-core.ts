@@ -10,6 +10,7 @@ import { Ingestor } from './ingest/ingest.ts';
 import { createLogger, errorText } from './log/logger.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
 import { announceRoutesChanged } from './inbox/announce.ts';
+import { adapterStateStore } from './store/adapter-state.ts';
 import { openDatabase } from './store/open.ts';
 import type { AccountRow } from './store/rows.ts';
 import { z } from 'zod';
@@ -56,6 +57,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
       // Route availability moved: padlocks of conversations reached through this account change.
       if (listeners.size > 0 && ingest) announceRoutesChanged(ctx, account.id);
     },
+    (accountId) => adapterStateStore(db, accountId),
   );
   const ctx: CoreContext = { db, accounts, emit, listening: () => listeners.size > 0, now: opts.now ?? Date.now };
   ingest = new Ingestor(ctx);

@@ -61,6 +61,9 @@ export class AttentionTracker {
       case 'message.updated':
       case 'account.status':
       case 'settings.changed':
+      case 'invites.changed':
+      case 'quarantine.changed':
+      case 'contact.updated':
         return false;
     }
   }

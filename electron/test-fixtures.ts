@@ -17,6 +17,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
     pinned: false,
     muted: false,
     archived: false,
+    request: false,
     rating,
     ...over,
   };

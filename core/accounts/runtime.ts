@@ -3,6 +3,8 @@ import type {
   AccountStatus,
   Adapter,
   AdapterEvent,
+  AdapterEventType,
+  AdapterStateStore,
   SecurityFacts,
 } from '../../adapters/contract.ts';
 import type { AdapterRegistry } from '../../adapters/registry.ts';
@@ -11,6 +13,18 @@ import type { AccountRow } from '../store/rows.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 
 const log = createLogger('accounts');
+
+/** Every adapter event type, each listened to (a type added to the contract fails to compile here until listed). */
+const LISTENED: Record<AdapterEventType, true> = {
+  message: true,
+  delivery: true,
+  status: true,
+  'route-facts': true,
+  error: true,
+  peer: true,
+  changed: true,
+};
+const ADAPTER_EVENT_TYPES = Object.keys(LISTENED) as AdapterEventType[];
 
 interface Live {
   row: AccountRow;
@@ -32,6 +46,8 @@ export class AccountRuntime {
     private readonly registry: AdapterRegistry,
     private readonly onAdapterEvent: (e: unknown) => void,
     private readonly onStatus: (account: Account) => void,
+    /** The durable state store handed to each account's adapter. */
+    private readonly stateFor: (accountId: string) => AdapterStateStore,
   ) {}
 
   /** Builds and connects the adapter of an account. A missing or failing adapter is a status, not a crash. */
@@ -45,7 +61,7 @@ export class AccountRuntime {
       return;
     }
     try {
-      entry.adapter = factory(toConfig(row));
+      entry.adapter = factory(toConfig(row), { state: this.stateFor(row.id) });
     } catch (e) {
       this.setStatus(row.id, 'error', `Could not set up the account: ${errorText(e)}`);
       return;
@@ -55,7 +71,7 @@ export class AccountRuntime {
       this.setStatus(row.id, 'error', `The ${row.kind} adapter speaks ${adapter.protocol}, not ${row.protocol}.`);
       return;
     }
-    for (const type of ['message', 'delivery', 'status', 'route-facts', 'error'] as const) {
+    for (const type of ADAPTER_EVENT_TYPES) {
       entry.unsubscribe.push(
         adapter.on(type, (e: AdapterEvent) => {
           // An adapter speaks for its own account only: an event naming another account would

@@ -54,14 +54,26 @@ export function normaliseAddress(protocol: Protocol, address: string): string {
   }
 }
 
+/** How a conversation created on first need starts. */
+export interface NewConversationOptions {
+  /** Starts as a message request (from someone the user has not accepted); an existing one is left as it is. */
+  request?: boolean | undefined;
+}
+
 /** The 1:1 conversation of a contact, created on first need. */
-export function directConversation(db: Db, contactId: string, title: string, now: number): { row: ConversationRow; created: boolean } {
+export function directConversation(
+  db: Db,
+  contactId: string,
+  title: string,
+  now: number,
+  opts: NewConversationOptions = {},
+): { row: ConversationRow; created: boolean } {
   const found = stmt(db, 'SELECT * FROM conversations WHERE contact_id = ?').get(contactId) as ConversationRow | undefined;
   if (found) return { row: found, created: false };
   const id = newId();
   stmt(db, 
-    `INSERT INTO conversations (id, kind, contact_id, title, last_activity_at, created_at) VALUES (?, 'direct', ?, ?, ?, ?)`,
-  ).run(id, contactId, title, now, now);
+    `INSERT INTO conversations (id, kind, contact_id, title, last_activity_at, created_at, request) VALUES (?, 'direct', ?, ?, ?, ?, ?)`,
+  ).run(id, contactId, title, now, now, opts.request ? 1 : 0);
   return { row: stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
 }
 
@@ -72,6 +84,7 @@ export function groupConversation(
   roomId: string,
   title: string | undefined,
   now: number,
+  opts: NewConversationOptions = {},
 ): { row: ConversationRow; created: boolean } {
   const found = stmt(db, 'SELECT * FROM conversations WHERE account_id = ? AND remote_id = ?').get(accountId, roomId) as
     | ConversationRow
@@ -85,7 +98,7 @@ export function groupConversation(
   }
   const id = newId();
   stmt(db, 
-    `INSERT INTO conversations (id, kind, account_id, remote_id, title, last_activity_at, created_at) VALUES (?, 'group', ?, ?, ?, ?, ?)`,
-  ).run(id, accountId, roomId, title ?? roomId, now, now);
+    `INSERT INTO conversations (id, kind, account_id, remote_id, title, last_activity_at, created_at, request) VALUES (?, 'group', ?, ?, ?, ?, ?, ?)`,
+  ).run(id, accountId, roomId, title ?? roomId, now, now, opts.request ? 1 : 0);
   return { row: stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow, created: true };
 }

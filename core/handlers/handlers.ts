@@ -4,6 +4,7 @@ import type { Account, SearchHit } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
+import { nativeHandlers } from './native.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { placeMessage, sendMessage } from '../outbox/send.ts';
@@ -15,7 +16,7 @@ import type { AccountRow, ConversationRow, MessageRow } from '../store/rows.ts';
 import { searchMessages } from '../store/search.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
-type Params<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
+export type Params<C extends CommandName> = z.output<(typeof commandSchemas)[C]>;
 export type Handlers = { [C in CommandName]: (p: Params<C>) => CommandResults[C] | Promise<CommandResults[C]> };
 
 /** What the handlers need besides the context. */
@@ -84,6 +85,19 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'conversations.typing': async (p) => {
       conversation(p.conversationId);
       return { shared: await shareReceipt(ctx, p.conversationId, { kind: 'typing', typing: p.typing }) };
+    },
+    'conversations.acceptRequest': (p) => {
+      conversation(p.conversationId);
+      stmt(db, 'UPDATE conversations SET request = 0 WHERE id = ?').run(p.conversationId);
+      return announceConversation(p.conversationId);
+    },
+    'conversations.delete': (p) => {
+      conversation(p.conversationId);
+      // Messages (with their search rows, by trigger) and their outbox rows go by cascade. The
+      // contact and its addresses stay: a later message from them starts a new conversation.
+      stmt(db, 'DELETE FROM conversations WHERE id = ?').run(p.conversationId);
+      ctx.emit({ type: 'conversation.removed', conversationId: p.conversationId });
+      return { deleted: true as const };
     },
     'messages.page': (p) => {
       conversation(p.conversationId);
@@ -219,5 +233,6 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       for (const id of touched) if (!convs.includes(id) && loadConversation(ctx, id)) announceConversation(id);
       return { removed: true as const };
     },
+    ...nativeHandlers(ctx, { announceConversation }),
   };
 }

@@ -26,3 +26,13 @@ export function announceRoutesChanged(ctx: CoreContext, accountId: string): void
     if (row) ctx.emit({ type: 'conversation.updated', conversation: toConversationSummary(ctx, row, settings) });
   }
 }
+
+/**
+ * What an account knows about its peers' identities changed (a key changed, was verified or
+ * acknowledged): every contact reached through it is re-read, and so are the padlocks.
+ */
+export function announceIdentitiesChanged(ctx: CoreContext, accountId: string): void {
+  const contacts = stmt(ctx.db, 'SELECT DISTINCT contact_id FROM identities WHERE account_id = ?').all(accountId) as { contact_id: string }[];
+  for (const c of contacts) ctx.emit({ type: 'contact.updated', contactId: c.contact_id });
+  announceRoutesChanged(ctx, accountId);
+}

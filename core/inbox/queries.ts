@@ -1,29 +1,36 @@
 import type { ConversationSummary, Message, Page, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
-import type { ConversationRow, MessageRow } from '../store/rows.ts';
+import type { ConversationFolder, ConversationRow, MessageRow } from '../store/rows.ts';
 import { CONVERSATION_SELECT, toConversationSummary, toMessage } from './views.ts';
 import { stmt } from '../store/statements.ts';
 
 export const DEFAULT_PAGE = 50;
 
-/** SQL of the inbox page (first or later); exported for the query-plan test. */
+/**
+ * SQL of a conversation list page (first or later); exported for the query-plan test. `folder` is
+ * a generated column (archived, else requests, else inbox), so a folder is one index equality.
+ */
 export function inboxPageSql(withCursor: boolean): string {
   return `${CONVERSATION_SELECT}
-  WHERE c.archived = @archived${withCursor ? ' AND (c.pinned, c.last_activity_at, c.id) < (@pinned, @at, @id)' : ''}
+  WHERE c.folder = @folder${withCursor ? ' AND (c.pinned, c.last_activity_at, c.id) < (@pinned, @at, @id)' : ''}
   ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id DESC LIMIT @limit`;
 }
 
-/** The inbox list: pinned first, then by last activity; keyset-paged so page 200 costs what page 1 does. */
+/**
+ * A conversation list: the inbox (no requests), the archive (archived requests included), or the
+ * message requests not archived. Pinned first, then by last activity; keyset-paged so page 200
+ * costs what page 1 does.
+ */
 export function listConversations(
   ctx: CoreContext,
   settings: Settings,
-  folder: 'inbox' | 'archived',
+  folder: ConversationFolder,
   cursor: string | null | undefined,
   limit = DEFAULT_PAGE,
 ): Page<ConversationSummary> {
   const [pinned, at, id] = cursor ? decodeCursor(cursor, ['number', 'number', 'string']) : [0, 0, ''];
-  const params = { archived: folder === 'archived' ? 1 : 0, limit, ...(cursor ? { pinned, at, id } : {}) };
+  const params = { folder, limit, ...(cursor ? { pinned, at, id } : {}) };
   const rows = stmt(ctx.db, inboxPageSql(!!cursor)).all(params) as (ConversationRow & { last_body: string | null })[];
   const last = rows.length === limit ? rows.at(-1) : undefined;
   return {

@@ -68,6 +68,7 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
     pinned: row.pinned === 1,
     muted: row.muted === 1,
     archived: row.archived === 1,
+    request: row.request === 1,
     rating,
   };
 }

@@ -7,6 +7,7 @@ import { getSettings } from '../settings/settings.ts';
 import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
+import { announceAdapterChange, type ChangeTopic } from './changes.ts';
 import { validateAdapterEvent } from './validate.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
@@ -41,9 +42,16 @@ interface BatchEffects {
   added: string[];
   updated: string[];
   conversations: Set<string>;
+  /**
+   * Per account, the remote ids of the message events handled (stored, already there, or a repeated
+   * echo): the adapter may acknowledge them. One that failed to store is not among them.
+   */
+  handled: Map<string, string[]>;
+  /** Per account, the topics an adapter said changed. */
+  changed: Map<string, Set<ChangeTopic>>;
 }
 
-const noEffects = (): BatchEffects => ({ added: [], updated: [], conversations: new Set() });
+const noEffects = (): BatchEffects => ({ added: [], updated: [], conversations: new Set(), handled: new Map(), changed: new Map() });
 
 /**
  * Turns adapter events into stored messages: validate → dedupe → resolve identity, contact,
@@ -167,6 +175,7 @@ export class Ingestor {
     const batch = this.queue.slice(0, BATCH_MAX);
     const effects = this.commit(batch);
     this.queue.splice(0, batch.length);
+    this.acknowledge(effects);
     this.announceSafely(effects);
   }
 
@@ -191,6 +200,7 @@ export class Ingestor {
       }
     } finally {
       this.queue.splice(0, settled);
+      this.acknowledge(effects);
       this.announceSafely(effects);
     }
   }
@@ -226,6 +236,7 @@ export class Ingestor {
         // A savepoint per event: one event that fails to store rolls back alone.
         try {
           db.transaction(() => this.apply(event, effects))();
+          if (event.type === 'message') pushTo(effects.handled, event.accountId, event.remoteId);
         } catch (e) {
           // A fault of the storage itself, or one that ended the whole transaction, fails the batch:
           // it is retried, never dropped.
@@ -235,6 +246,21 @@ export class Ingestor {
       }
     })();
     return effects;
+  }
+
+  /**
+   * Tells each adapter which of its messages are now durably stored (or were already), so it can
+   * acknowledge them to its server. An event that failed to store is not acknowledged: the server
+   * keeps it and delivers it again. An adapter that throws here is logged; ingest goes on.
+   */
+  private acknowledge(effects: BatchEffects): void {
+    for (const [accountId, remoteIds] of effects.handled) {
+      try {
+        this.ctx.accounts.adapter(accountId)?.messagesStored?.(remoteIds);
+      } catch (e) {
+        log.warn('adapter failed on messagesStored', { accountId, count: remoteIds.length, error: errorText(e) });
+      }
+    }
   }
 
   /** Announces a committed batch. The data is stored, so a failure here is logged, never retried. */
@@ -294,6 +320,16 @@ export class Ingestor {
       case 'error':
         log.warn('adapter reported an error', { accountId: e.accountId, error: e.error });
         return;
+      case 'peer':
+        this.applyPeer(e, fx);
+        return;
+      case 'changed': {
+        // Nothing to store: the adapter owns invites, the quarantine and keys; the UI re-reads them.
+        let topics = fx.changed.get(e.accountId);
+        if (!topics) fx.changed.set(e.accountId, (topics = new Set()));
+        topics.add(e.topic);
+        return;
+      }
     }
   }
 
@@ -318,6 +354,21 @@ export class Ingestor {
       e.accountId,
       normaliseAddress(protocol, e.conversation.peer.address),
     ) as string | undefined;
+  }
+
+  /** Someone became reachable before any message: their contact and conversation exist from now on. */
+  private applyPeer(e: Extract<AdapterEvent, { type: 'peer' }>, fx: BatchEffects): void {
+    const { db } = this.ctx;
+    const protocol = this.protocolOf(e.accountId);
+    if (!protocol) {
+      log.warn('peer for an unknown account dropped', { accountId: e.accountId });
+      return;
+    }
+    const now = this.ctx.now();
+    const identity = resolveIdentity(db, e.accountId, protocol, e.peer, now);
+    const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
+    const conv = directConversation(db, identity.contact_id, contactName, now, { request: e.request });
+    fx.conversations.add(conv.row.id);
   }
 
   private applyMessage(e: MessageEvent, fx: BatchEffects): void {
@@ -359,10 +410,10 @@ export class Ingestor {
       identityId = identity.id;
       target = identity.address;
       const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
-      conv = directConversation(db, identity.contact_id, contactName, sentAt).row;
+      conv = directConversation(db, identity.contact_id, contactName, sentAt, { request: e.request }).row;
       senderName = e.sender === 'self' ? 'You' : identity.display_name;
     } else {
-      conv = groupConversation(db, e.accountId, e.conversation.roomId, e.conversation.title, sentAt).row;
+      conv = groupConversation(db, e.accountId, e.conversation.roomId, e.conversation.title, sentAt, { request: e.request }).row;
       target = e.conversation.roomId;
       if (e.sender === 'self') senderName = 'You';
       else {
@@ -385,7 +436,21 @@ export class Ingestor {
   }
 
   private announce(fx: BatchEffects): void {
-    if (!this.ctx.listening() || (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0)) return;
+    if (!this.ctx.listening()) return;
+    this.announceMessages(fx);
+    for (const [accountId, topics] of fx.changed) {
+      for (const topic of topics) {
+        try {
+          announceAdapterChange(this.ctx, accountId, topic);
+        } catch (e) {
+          log.error('announcing an adapter change failed', { accountId, topic, error: errorText(e) });
+        }
+      }
+    }
+  }
+
+  private announceMessages(fx: BatchEffects): void {
+    if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
       const row = get.get(id) as MessageRow | undefined;
@@ -429,4 +494,16 @@ function mergeEffects(into: BatchEffects, from: BatchEffects): void {
   into.added.push(...from.added);
   into.updated.push(...from.updated);
   for (const c of from.conversations) into.conversations.add(c);
+  for (const [accountId, ids] of from.handled) for (const id of ids) pushTo(into.handled, accountId, id);
+  for (const [accountId, topics] of from.changed) {
+    let set = into.changed.get(accountId);
+    if (!set) into.changed.set(accountId, (set = new Set()));
+    for (const t of topics) set.add(t);
+  }
+}
+
+function pushTo(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

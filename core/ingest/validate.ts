@@ -36,6 +36,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     clientId: z.string().max(64).optional(),
     facts: securityFactsSchema.optional(),
     historical: z.boolean().optional(),
+    request: z.boolean().optional(),
   }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({
@@ -46,6 +47,8 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('route-facts'), accountId: shortText, target: shortText, facts: securityFactsSchema }),
   z.strictObject({ type: z.literal('error'), accountId: shortText, error: z.string().max(2000) }),
+  z.strictObject({ type: z.literal('peer'), accountId: shortText, peer: person, request: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('changed'), accountId: shortText, topic: z.enum(['invites', 'quarantine', 'identity']) }),
 ]);
 
 /** The event, or a readable reason it was refused. */

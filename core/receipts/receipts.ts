@@ -13,13 +13,15 @@ const log = createLogger('receipts');
 
 /**
  * Read receipts and typing notices leak what the user does and when. They go out only where
- * routing's receipts policy allows it: on green routes, or on any route if the user opted in.
- * Returns whether anything was sent.
+ * routing's receipts policy allows it: on green routes, or on any route if the user opted in;
+ * never for a message request. Returns whether anything was sent.
  */
 export async function shareReceipt(ctx: CoreContext, conversationId: string, what: { kind: 'read' } | { kind: 'typing'; typing: boolean }): Promise<boolean> {
   const { db } = ctx;
   const conv = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(conversationId) as ConversationRow | undefined;
-  if (!conv) return false;
+  // A message request comes from someone the user has not accepted: reading it must not tell them
+  // the account is alive and watched, so nothing goes out until the user accepts.
+  if (!conv || conv.request === 1) return false;
   const settings = getSettings(db);
   // The last message the peer sent: a receipt answers it on the route it came by.
   const last = stmt(

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { migrate } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import { DB_FILE, openDatabase, type Db } from './open.ts';
-import { insertMessage, seedConversation } from './test-fixtures.ts';
+import { insertAccount, insertContact, insertDirectConversation, insertMessage, seedConversation } from './test-fixtures.ts';
 
 const NEWEST = MIGRATIONS.at(-1)?.version ?? 0;
 
@@ -68,7 +68,17 @@ describe('migrate', () => {
     const ours = tables.filter(
       (t) => t.type === 'table' && !t.name.startsWith('sqlite_') && ![...fts].some((v) => t.name.startsWith(`${v}_`)),
     );
-    expect(ours.map((t) => t.name).sort()).toEqual(['accounts', 'contacts', 'conversations', 'identities', 'messages', 'outbox', 'security_facts', 'settings']);
+    expect(ours.map((t) => t.name).sort()).toEqual([
+      'accounts',
+      'adapter_state',
+      'contacts',
+      'conversations',
+      'identities',
+      'messages',
+      'outbox',
+      'security_facts',
+      'settings',
+    ]);
     for (const t of ours) expect({ table: t.name, strict: t.strict }).toEqual({ table: t.name, strict: 1 });
     db.close();
   });
@@ -224,6 +234,91 @@ describe('001-initial-schema', () => {
     expect(db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(0);
     expect(db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'cascade'").pluck().get()).toBe(0);
     expect(() => db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    db.close();
+  });
+});
+
+describe('002-requests-and-adapter-state', () => {
+  const cols = (db: Db, index: string): string[] =>
+    db.prepare('SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').pluck().all(index) as string[];
+
+  /** A database at version 1 with a conversation in each state a version-1 profile can hold. */
+  function atVersion1(): { db: Db; inbox: string; archived: string; accountId: string } {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 1));
+    const s = seedConversation(db);
+    const other = insertContact(db, s.accountId);
+    const archived = insertDirectConversation(db, other.contactId, 500);
+    db.prepare('UPDATE conversations SET archived = 1 WHERE id = ?').run(archived);
+    insertMessage(db, { conversationId: s.conversationId, accountId: s.accountId, body: 'before the migration' });
+    return { db, inbox: s.conversationId, archived, accountId: s.accountId };
+  }
+
+  it('keeps every conversation where it was: none is a request, folders follow archived', () => {
+    const { db, inbox, archived } = atVersion1();
+    expect(migrate(db)).toBe(NEWEST);
+    const rows = db.prepare('SELECT id, request, folder FROM conversations ORDER BY id').all();
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { id: inbox, request: 0, folder: 'inbox' },
+        { id: archived, request: 0, folder: 'archived' },
+      ]),
+    );
+    expect(db.prepare('SELECT body FROM messages').pluck().all()).toEqual(['before the migration']);
+    db.close();
+  });
+
+  it('derives the folder from archived and request (an archived request is archived)', () => {
+    const { db, inbox } = atVersion1();
+    migrate(db);
+    const folder = () => db.prepare('SELECT folder FROM conversations WHERE id = ?').pluck().get(inbox);
+    db.prepare('UPDATE conversations SET request = 1 WHERE id = ?').run(inbox);
+    expect(folder()).toBe('requests');
+    db.prepare('UPDATE conversations SET archived = 1 WHERE id = ?').run(inbox);
+    expect(folder()).toBe('archived');
+    db.prepare('UPDATE conversations SET archived = 0, request = 0 WHERE id = ?').run(inbox);
+    expect(folder()).toBe('inbox');
+    expect(() => db.prepare('UPDATE conversations SET request = 2 WHERE id = ?').run(inbox)).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CONSTRAINT_CHECK' }),
+    );
+    db.close();
+  });
+
+  it('replaces the inbox index by one keyed on the folder', () => {
+    const { db } = atVersion1();
+    migrate(db);
+    expect(names(db, 'index')).toEqual(['conversations_folder', 'identities_contact', 'messages_conversation', 'messages_pinned', 'outbox_due']);
+    expect(cols(db, 'conversations_folder')).toEqual(['folder', 'pinned', 'last_activity_at', 'id']);
+    db.close();
+  });
+
+  it('creates adapter_state STRICT and WITHOUT ROWID, keyed by account, namespace and key', () => {
+    const { db } = atVersion1();
+    migrate(db);
+    const t = db.prepare("SELECT strict, wr FROM pragma_table_list WHERE name = 'adapter_state'").get();
+    expect(t).toEqual({ strict: 1, wr: 1 });
+    expect(db.prepare("SELECT name FROM pragma_table_info('adapter_state') WHERE pk > 0 ORDER BY pk").pluck().all()).toEqual([
+      'account_id',
+      'ns',
+      'key',
+    ]);
+    db.close();
+  });
+
+  it('removes an account\'s adapter state with the account, and refuses state for no account', () => {
+    const { db, accountId } = atVersion1();
+    migrate(db);
+    const other = insertAccount(db);
+    const put = db.prepare('INSERT INTO adapter_state (account_id, ns, key, value) VALUES (?, ?, ?, ?)');
+    put.run(accountId, 'keys', 'identity', Buffer.from([1, 2, 3]));
+    put.run(other, 'keys', 'identity', Buffer.from([4]));
+    expect(() => put.run('no-such-account', 'keys', 'identity', Buffer.from([5]))).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }),
+    );
+    expect(() => put.run(other, 'keys', 'text', 'not bytes')).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_DATATYPE' }));
+    db.prepare('DELETE FROM accounts WHERE id = ?').run(accountId);
+    expect(db.prepare('SELECT account_id FROM adapter_state').pluck().all()).toEqual([other]);
     db.close();
   });
 });

@@ -14,8 +14,9 @@ function plan(db: Db, sql: string, params: Params | unknown[]): string[] {
   return rows.map((r) => r.detail);
 }
 
-const INBOX_FIRST: Params = { archived: 0, limit: 50 };
-const INBOX_NEXT: Params = { ...INBOX_FIRST, pinned: 0, at: 5_000, id: 'zzz' };
+const FOLDERS = ['inbox', 'archived', 'requests'] as const;
+const INBOX_FIRST = (folder: string): Params => ({ folder, limit: 50 });
+const INBOX_NEXT = (folder: string): Params => ({ ...INBOX_FIRST(folder), pinned: 0, at: 5_000, id: 'zzz' });
 const PAGE_FIRST = (conversationId: string): Params => ({ conversationId, limit: 50 });
 const PAGE_NEXT = (conversationId: string): Params => ({ conversationId, limit: 50, at: 5_000, seq: 100 });
 
@@ -32,7 +33,8 @@ function databases(): { label: string; db: Db; conversationId: string }[] {
     for (let m = 0; m < 20; m++) messages.push({ conversationId, accountId, body: `message ${c} ${m}`, sentAt: 1_000 + m });
   }
   insertMessages(full, messages);
-  full.exec("UPDATE conversations SET pinned = 1 WHERE rowid % 17 = 0; UPDATE conversations SET archived = 1 WHERE rowid % 5 = 0; ANALYZE;");
+  full.exec(`UPDATE conversations SET pinned = 1 WHERE rowid % 17 = 0; UPDATE conversations SET archived = 1 WHERE rowid % 5 = 0;
+    UPDATE conversations SET request = 1 WHERE rowid % 7 = 0; ANALYZE;`);
   return [
     { label: 'fresh', db: fresh, conversationId: newId() },
     { label: 'with data and ANALYZE', db: full, conversationId },
@@ -40,17 +42,17 @@ function databases(): { label: string; db: Db; conversationId: string }[] {
 }
 
 describe.each(databases())('query plans ($label)', ({ db, conversationId }) => {
-  it('inbox first page walks conversations_inbox, sorts nothing, joins the last message by rowid', () => {
-    const p = plan(db, inboxPageSql(false), INBOX_FIRST);
-    expect(p).toContainEqual(expect.stringMatching(/^SEARCH c USING INDEX conversations_inbox \(archived=\?\)$/));
+  it.each(FOLDERS)('%s first page walks conversations_folder, sorts nothing, joins the last message by rowid', (folder) => {
+    const p = plan(db, inboxPageSql(false), INBOX_FIRST(folder));
+    expect(p).toContainEqual(expect.stringMatching(/^SEARCH c USING INDEX conversations_folder \(folder=\?\)$/));
     expect(p).toContainEqual(expect.stringMatching(/^SEARCH m USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     expect(p.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 
-  it('inbox cursor page seeks into conversations_inbox by the whole key and sorts nothing', () => {
-    const p = plan(db, inboxPageSql(true), INBOX_NEXT);
+  it.each(FOLDERS)('%s cursor page seeks into conversations_folder by the whole key and sorts nothing', (folder) => {
+    const p = plan(db, inboxPageSql(true), INBOX_NEXT(folder));
     expect(p).toContainEqual(
-      expect.stringMatching(/^SEARCH c USING INDEX conversations_inbox \(archived=\? AND \(pinned,last_activity_at,id\)<\(\?,\?,\?\)\)$/),
+      expect.stringMatching(/^SEARCH c USING INDEX conversations_folder \(folder=\? AND \(pinned,last_activity_at,id\)<\(\?,\?,\?\)\)$/),
     );
     expect(p).toContainEqual(expect.stringMatching(/^SEARCH m USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     expect(p.join('\n')).not.toMatch(/TEMP B-TREE/);
@@ -147,24 +149,30 @@ describe('keyset pages are complete and in order', () => {
     db.close();
   });
 
-  it('the inbox read page by page gives every conversation once, pinned first, then newest activity', () => {
+  it.each([
+    ['inbox', 'archived = 0 AND request = 0'],
+    ['archived', 'archived = 1'],
+    ['requests', 'archived = 0 AND request = 1'],
+  ])('the %s read page by page gives each of its conversations once, pinned first, then newest activity', (folder, where) => {
     const db = openDatabase(':memory:');
     const accountId = insertAccount(db);
-    for (let i = 0; i < 23; i++) {
+    for (let i = 0; i < 69; i++) {
       const { contactId } = insertContact(db, accountId);
       insertDirectConversation(db, contactId, 1_000 + Math.floor(i / 4));
     }
-    db.exec('UPDATE conversations SET pinned = 1 WHERE rowid % 6 = 0');
+    db.exec('UPDATE conversations SET pinned = 1 WHERE rowid % 6 = 0; UPDATE conversations SET archived = 1 WHERE rowid % 3 = 1');
+    db.exec('UPDATE conversations SET request = 1 WHERE rowid % 5 < 2');
     type Row = { id: string; pinned: number; last_activity_at: number };
-    const expected = (db.prepare('SELECT id, pinned, last_activity_at FROM conversations').all() as Row[]).sort(
+    const expected = (db.prepare(`SELECT id, pinned, last_activity_at FROM conversations WHERE ${where}`).all() as Row[]).sort(
       (a, b) => b.pinned - a.pinned || b.last_activity_at - a.last_activity_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
     );
     const seen: Row[] = [];
-    let page = db.prepare(inboxPageSql(false)).all({ archived: 0, limit: 5 }) as Row[];
+    expect(expected.length).toBeGreaterThan(10);
+    let page = db.prepare(inboxPageSql(false)).all({ folder, limit: 5 }) as Row[];
     while (page.length > 0) {
       seen.push(...page.map((r) => ({ id: r.id, pinned: r.pinned, last_activity_at: r.last_activity_at })));
       const last = page.at(-1) as Row;
-      page = db.prepare(inboxPageSql(true)).all({ archived: 0, limit: 5, pinned: last.pinned, at: last.last_activity_at, id: last.id }) as Row[];
+      page = db.prepare(inboxPageSql(true)).all({ folder, limit: 5, pinned: last.pinned, at: last.last_activity_at, id: last.id }) as Row[];
     }
     expect(seen).toEqual(expected);
     db.close();

@@ -44,7 +44,14 @@ export interface ConversationRow {
   muted: number;
   archived: number;
   created_at: number;
+  /** 1 while the conversation is a message request (started by someone not accepted yet). */
+  request: number;
+  /** Generated from `archived` and `request`: the list the conversation shows in. */
+  folder: ConversationFolder;
 }
+
+/** The conversation lists: the inbox, the archive, and message requests. */
+export type ConversationFolder = 'inbox' | 'archived' | 'requests';
 
 export interface MessageRow {
   seq: number;

@@ -11,7 +11,10 @@ import {
   type Adapter,
   type AdapterEvent,
   type AdapterEventType,
+  type AdapterServices,
+  type AdapterStateStore,
   type OutgoingMessage,
+  type RemotePerson,
   type Protocol,
   type RemoteConversationRef,
   type RouteRef,
@@ -20,6 +23,7 @@ import {
   type SendReceipt,
 } from '../../adapters/contract.ts';
 import { AdapterRegistry } from '../../adapters/registry.ts';
+import { TestInvites, TestVerification, type InviteTarget } from './test-native.ts';
 
 /** The adapter kind the test double registers under. */
 export const TEST_KIND = 'test-double';
@@ -48,13 +52,26 @@ export class TestAdapter implements Adapter {
   /** Facts per target; falls back to the protocol's typical facts. */
   readonly facts = new Map<string, SecurityFacts>();
   private readonly receipts = new Map<string, SendReceipt>();
+  /** Native accounts only: invites and the accept quarantine (see test-native.ts). */
+  readonly invites: TestInvites | undefined;
+  /** Native accounts only: safety numbers. */
+  readonly verification: TestVerification | undefined;
+  /** Peer addresses this account has exchanged messages or invites with (safety numbers need one). */
+  readonly knownPeers = new Set<string>();
+
+  /** The durable store core handed over (absent when a test builds the adapter by hand). */
+  readonly state: AdapterStateStore | undefined;
 
   constructor(
     readonly account: AccountConfig,
     private readonly network: TestNetwork,
+    services?: AdapterServices,
   ) {
+    this.state = services?.state;
     this.protocol = account.protocol;
     this.accountId = account.id;
+    this.invites = account.protocol === 'native' ? new TestInvites(this, network) : undefined;
+    this.verification = account.protocol === 'native' ? new TestVerification(this, network) : undefined;
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -76,6 +93,7 @@ export class TestAdapter implements Adapter {
       this.network.hangingSends--;
       await new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
     }
+    if (out.conversation.kind === 'direct') this.knownPeers.add(out.conversation.peer.address);
     const failure = this.network.takeFailure(this.accountId);
     if (failure) throw new AdapterSendError(failure.errorClass, failure.message);
     if (this.status !== 'online') throw new AdapterSendError('network', 'offline');
@@ -95,7 +113,20 @@ export class TestAdapter implements Adapter {
   }
 
   securityFacts(route: RouteRef): SecurityFacts {
-    return this.facts.get(route.target) ?? this.network.factsOverride.get(this.accountId) ?? TYPICAL_FACTS[this.protocol];
+    const facts = this.facts.get(route.target) ?? this.network.factsOverride.get(this.accountId) ?? TYPICAL_FACTS[this.protocol];
+    const identity = this.verification?.identityFact(route.target);
+    return identity ? { ...facts, identity } : facts;
+  }
+
+  /** Core stored these messages; recorded (or made to throw) for tests. */
+  messagesStored(remoteIds: readonly string[]): void {
+    if (this.network.failMessagesStored) throw new Error('messagesStored failed (test)');
+    this.network.stored.push({ accountId: this.accountId, remoteIds: [...remoteIds] });
+  }
+
+  /** Reports the current facts of a route, as an adapter does when they change. */
+  announceFacts(target: string): void {
+    this.emitRaw({ type: 'route-facts', accountId: this.accountId, target, facts: this.securityFacts({ accountId: this.accountId, target }) });
   }
 
   on<E extends AdapterEventType>(type: E, fn: (e: Extract<AdapterEvent, { type: E }>) => void): () => void {
@@ -133,12 +164,25 @@ export class TestNetwork {
   hangingSends = 0;
   /** Makes `disconnect` slow, to exercise api call timeouts. */
   disconnectDelayMs = 0;
+  /** What each account's `messagesStored` was told, in order. */
+  readonly stored: { accountId: string; remoteIds: string[] }[] = [];
+  /** Makes `messagesStored` throw, as a buggy adapter might. */
+  failMessagesStored = false;
+  /** Invite links (long and short) made by test accounts, and the invite each leads to. */
+  readonly inviteLinks = new Map<string, InviteTarget>();
+  /** Invite links made outside the test network (by someone not modelled), and who made them. */
+  readonly outsideInvites = new Map<string, RemotePerson>();
+  /** Hold every accept of an invite in the inviter's quarantine (as a flood would). */
+  quarantineAccepts = false;
+  /** The clock invites expire by. */
+  now: () => number = Date.now;
+  private readonly keyVersions = new Map<string, number>();
   private readonly failures = new Map<string, { errorClass: SendErrorClass; message: string }[]>();
   private seq = 0;
 
   registry(): AdapterRegistry {
-    return new AdapterRegistry().register(TEST_KIND, (account) => {
-      const a = new TestAdapter(account, this);
+    return new AdapterRegistry().register(TEST_KIND, (account, services) => {
+      const a = new TestAdapter(account, this, services);
       this.adapters.set(account.id, a);
       return a;
     });
@@ -155,10 +199,12 @@ export class TestNetwork {
     accountId: string,
     from: { address: string; displayName?: string },
     text: string,
-    opts: { remoteId?: string; sentAt?: number; facts?: SecurityFacts; historical?: boolean } = {},
+    opts: { remoteId?: string; sentAt?: number; facts?: SecurityFacts; historical?: boolean; request?: boolean } = {},
   ): string {
     const remoteId = opts.remoteId ?? `in-${++this.seq}-${Date.now()}`;
-    this.adapter(accountId).emitRaw({
+    const adapter = this.adapter(accountId);
+    adapter.knownPeers.add(from.address);
+    adapter.emitRaw({
       type: 'message',
       accountId,
       remoteId,
@@ -168,12 +214,46 @@ export class TestNetwork {
       sentAt: opts.sentAt ?? Date.now(),
       ...(opts.facts ? { facts: opts.facts } : {}),
       ...(opts.historical !== undefined ? { historical: opts.historical } : {}),
+      ...(opts.request !== undefined ? { request: opts.request } : {}),
     });
     return remoteId;
   }
 
+  /** An invite link someone outside the test network made; accepting it leads to `inviter`. */
+  outsideInvite(inviter: RemotePerson): string {
+    const link = `switchboard://invite/1/outside-${++this.seq}`;
+    this.outsideInvites.set(link, inviter);
+    return link;
+  }
+
+  /** A key's version: the test network's stand-in for a public key. */
+  keyVersion(address: string): number {
+    return this.keyVersions.get(address) ?? 1;
+  }
+
+  /**
+   * Someone's key changes (a new device, or someone in the middle): every native account that knew
+   * them sees the change, says its identities changed and reports the route's new facts.
+   */
+  changeKey(address: string): void {
+    this.keyVersions.set(address, this.keyVersion(address) + 1);
+    for (const a of this.adapters.values()) {
+      if (!a.verification?.keyChanged(address)) continue;
+      a.emitRaw({ type: 'changed', accountId: a.accountId, topic: 'identity' });
+      a.announceFacts(address);
+    }
+  }
+
   /** A message in a group room arrives on an account. */
-  receiveInRoom(accountId: string, roomId: string, title: string, from: { address: string; displayName?: string }, text: string, sentAt = Date.now()): void {
+  receiveInRoom(
+    accountId: string,
+    roomId: string,
+    title: string,
+    from: { address: string; displayName?: string },
+    text: string,
+    sentAt = Date.now(),
+    opts: { request?: boolean } = {},
+  ): void {
     this.adapter(accountId).emitRaw({
       type: 'message',
       accountId,
@@ -182,6 +262,7 @@ export class TestNetwork {
       sender: from,
       text,
       sentAt,
+      ...(opts.request !== undefined ? { request: opts.request } : {}),
     });
   }
 

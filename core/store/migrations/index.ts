@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { up as initialSchema } from './001-initial-schema.ts';
+import { up as requestsAndAdapterState } from './002-requests-and-adapter-state.ts';
 
 /** A numbered migration. `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -11,4 +12,5 @@ export interface Migration {
 /** Every migration, in order. Append only: a shipped migration never changes. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-initial-schema', up: initialSchema },
+  { version: 2, name: '002-requests-and-adapter-state', up: requestsAndAdapterState },
 ];

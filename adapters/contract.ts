@@ -30,7 +30,7 @@ export interface SecurityFacts {
 
 /** Someone on a protocol, as the adapter sees them. */
 export interface RemotePerson {
-  /** Protocol address: an email address, a JID, an MXID, a native identity key fingerprint. */
+  /** Protocol address: an email address, a JID, an MXID, a native relationship id (local, never sent). */
   address: string;
   displayName?: string | undefined;
 }
@@ -95,11 +95,23 @@ export type AdapterEvent =
       facts?: SecurityFacts | undefined;
       /** Already seen elsewhere or fetched as history: stored without counting as unread or notifying. */
       historical?: boolean | undefined;
+      /**
+       * From someone the user has not accepted yet (a stranger who used a public invite, mail from an
+       * unknown sender): a new conversation starts as a message request, not in the inbox.
+       */
+      request?: boolean | undefined;
     }
   | { type: 'delivery'; accountId: string; clientId: string; state: 'delivered' | 'read' }
   | { type: 'status'; accountId: string; status: AccountStatus; error?: string | undefined }
   | { type: 'route-facts'; accountId: string; target: string; facts: SecurityFacts }
-  | { type: 'error'; accountId: string; error: string };
+  | { type: 'error'; accountId: string; error: string }
+  /**
+   * Someone became reachable without a message yet (they accepted our invite, or we accepted theirs):
+   * core makes sure the contact and the direct conversation exist, so the user sees them at once.
+   */
+  | { type: 'peer'; accountId: string; peer: RemotePerson; request?: boolean | undefined }
+  /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
+  | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' };
 
 export type AdapterEventType = AdapterEvent['type'];
 export type Unsubscribe = () => void;
@@ -122,6 +134,15 @@ export interface Adapter {
   /** Tells the peer the user is (or stopped) typing. Core calls it only where the receipts policy allows. */
   sendTyping?(conversation: RemoteConversationRef, typing: boolean): Promise<void>;
   securityFacts(route: RouteRef): SecurityFacts;
+  /**
+   * Core has durably stored these messages (by `remoteId`, including ones it already had): the
+   * adapter may now acknowledge them to its server. Called after every ingest commit.
+   */
+  messagesStored?(remoteIds: readonly string[]): void;
+  /** Invites (the native protocol); absent on protocols without them. */
+  readonly invites?: InviteActions | undefined;
+  /** Out-of-band identity checks (safety numbers); absent where the protocol has none. */
+  readonly verification?: VerificationActions | undefined;
   on<E extends AdapterEventType>(
     type: E,
     fn: (e: Extract<AdapterEvent, { type: E }>) => void,
@@ -138,5 +159,116 @@ export interface AccountConfig {
   settings: Record<string, unknown>;
 }
 
+/**
+ * Durable key-value storage core keeps for one account (keys, sessions, sync state), in the profile
+ * database. Synchronous; `write` applies all its operations in one transaction.
+ */
+export interface AdapterStateStore {
+  get(ns: string, key: string): Uint8Array | undefined;
+  /** Every entry of a namespace, by key order. */
+  list(ns: string): [key: string, value: Uint8Array][];
+  /** Applies every write atomically; `value: null` deletes. */
+  write(ops: readonly StateWrite[]): void;
+}
+
+export interface StateWrite {
+  ns: string;
+  key: string;
+  value: Uint8Array | null;
+}
+
+/** What core hands an adapter besides its account. */
+export interface AdapterServices {
+  state: AdapterStateStore;
+}
+
 /** Builds an adapter for an account. */
-export type AdapterFactory = (account: AccountConfig) => Adapter;
+export type AdapterFactory = (account: AccountConfig, services: AdapterServices) => Adapter;
+
+/** The kinds of invite: one-use, limited to N uses, valid until a time, or a long-lived contact address. */
+export type InviteKind = 'one-use' | 'multi-use' | 'timed' | 'address';
+
+export interface InviteOptions {
+  kind: InviteKind;
+  /** For `multi-use`: how many people may accept it. */
+  uses?: number | undefined;
+  /** Seconds until it expires (every kind but `address` expires; defaults per kind). */
+  expiresInSeconds?: number | undefined;
+  /** The user's own note ("for the book club"); never sent. */
+  label?: string | undefined;
+}
+
+/** An invite this account made. */
+export interface InviteInfo {
+  id: string;
+  kind: InviteKind;
+  label: string;
+  /** `switchboard://invite/1/...`: carries everything. */
+  link: string;
+  /** `switchboard://i/1/...`: short enough for a QR code; the rest is fetched from the relay. */
+  shortLink: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  /** Accepts allowed in all (null: unlimited) and accepts so far. */
+  maxUses: number | null;
+  uses: number;
+  state: 'active' | 'used-up' | 'expired' | 'revoked';
+}
+
+/** An accept that arrived faster than the flood threshold, held for the user to review. */
+export interface QuarantinedAccept {
+  id: string;
+  inviteId: string;
+  inviteLabel: string;
+  /** The name the stranger chose (unverified). */
+  displayName: string;
+  arrivedAt: number;
+}
+
+/** What accepting an invite created: the peer, reachable once they confirm. */
+export interface AcceptedInvite {
+  peer: RemotePerson;
+}
+
+/** Invite operations an adapter offers. Errors are thrown as `AdapterActionError` with a user-facing message. */
+export interface InviteActions {
+  create(opts: InviteOptions): Promise<InviteInfo>;
+  list(): InviteInfo[];
+  revoke(inviteId: string): Promise<void>;
+  accept(link: string): Promise<AcceptedInvite>;
+  quarantine(): QuarantinedAccept[];
+  /** Accepts or rejects held accepts; `ids: 'all'` for every one. */
+  decideQuarantine(ids: readonly string[] | 'all', accept: boolean): Promise<void>;
+}
+
+/** A safety number: the same on both sides when nobody is in the middle. */
+export interface SafetyNumber {
+  /** 60 digits in 12 groups of 5, space-separated. */
+  digits: string;
+  /** The scannable form (base64), for a QR code. */
+  qrPayload: string;
+  verified: boolean;
+  /** The peer's key changed since it was first seen or verified, and the user has not acknowledged it. */
+  changed: boolean;
+}
+
+export interface VerificationActions {
+  safetyNumber(peerAddress: string): SafetyNumber;
+  /** Marks the peer's current key verified (or not). */
+  setVerified(peerAddress: string, verified: boolean): void;
+  /** The user accepts the peer's new key (trusted on first use again, not verified). */
+  acknowledgeChange(peerAddress: string): void;
+  /** Compares a scanned QR payload with ours; true when they match. */
+  compareScanned?(peerAddress: string, qrPayload: string): boolean;
+}
+
+/** A refused invite or verification action, with a message for the user. */
+export class AdapterActionError extends Error {
+  override readonly name = 'AdapterActionError';
+  constructor(
+    readonly code: 'invalid' | 'expired' | 'revoked' | 'used-up' | 'not-found' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -8,6 +8,8 @@ export const COMMAND_NAMES = [
   'conversations.update',
   'conversations.markRead',
   'conversations.typing',
+  'conversations.acceptRequest',
+  'conversations.delete',
   'messages.page',
   'messages.send',
   'messages.pin',
@@ -23,6 +25,15 @@ export const COMMAND_NAMES = [
   'accounts.list',
   'accounts.add',
   'accounts.remove',
+  'invites.create',
+  'invites.list',
+  'invites.revoke',
+  'invites.accept',
+  'quarantine.list',
+  'quarantine.decide',
+  'safety.get',
+  'safety.setVerified',
+  'safety.acknowledgeChange',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

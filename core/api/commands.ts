@@ -7,8 +7,11 @@ import type {
   Account,
   Contact,
   ConversationSummary,
+  Invite,
   Message,
   Page,
+  QuarantineEntry,
+  SafetyNumberView,
   SearchHit,
   SendResult,
   Settings,
@@ -22,7 +25,8 @@ const protocol = z.enum(['email', 'xmpp', 'matrix', 'native']);
 
 export const commandSchemas = {
   'conversations.list': z.strictObject({
-    folder: z.enum(['inbox', 'archived']).optional(),
+    /** `requests`: conversations started by people the user has not accepted yet. */
+    folder: z.enum(['inbox', 'archived', 'requests']).optional(),
     cursor,
     limit,
   }),
@@ -36,6 +40,10 @@ export const commandSchemas = {
   'conversations.markRead': z.strictObject({ conversationId: id }),
   /** The user is (or stopped) typing; shared only where the receipts policy allows. */
   'conversations.typing': z.strictObject({ conversationId: id, typing: z.boolean() }),
+  /** Moves a message request into the inbox (the sender becomes someone the user accepted). */
+  'conversations.acceptRequest': z.strictObject({ conversationId: id }),
+  /** Deletes a conversation and its messages (declining a request does this). */
+  'conversations.delete': z.strictObject({ conversationId: id }),
   /** Items come oldest first; `nextCursor` fetches the page before them. */
   'messages.page': z.strictObject({ conversationId: id, cursor, limit }),
   'messages.send': z.strictObject({
@@ -72,6 +80,29 @@ export const commandSchemas = {
     settings: z.record(z.string(), z.unknown()).optional(),
   }),
   'accounts.remove': z.strictObject({ accountId: id }),
+  /** Makes an invite on a native account (the first native account when none is named). */
+  'invites.create': z.strictObject({
+    accountId: id.optional(),
+    kind: z.enum(['one-use', 'multi-use', 'timed', 'address']),
+    uses: z.number().int().min(2).max(1000).optional(),
+    expiresInSeconds: z.number().int().min(60).max(365 * 86_400).optional(),
+    label: z.string().max(200).optional(),
+  }),
+  'invites.list': z.strictObject({}),
+  'invites.revoke': z.strictObject({ accountId: id, inviteId: id }),
+  /** Accepts an invite link (either form); the conversation with the inviter appears at once. */
+  'invites.accept': z.strictObject({ link: z.string().min(1).max(10_000), accountId: id.optional() }),
+  'quarantine.list': z.strictObject({}),
+  'quarantine.decide': z.strictObject({
+    accountId: id,
+    ids: z.union([z.literal('all'), z.array(id).min(1).max(1000)]),
+    accept: z.boolean(),
+  }),
+  /** The safety number of a contact's identity on a protocol that has them. */
+  'safety.get': z.strictObject({ identityId: id }),
+  'safety.setVerified': z.strictObject({ identityId: id, verified: z.boolean() }),
+  /** The user accepts a contact's changed key (trusted again, not verified). */
+  'safety.acknowledgeChange': z.strictObject({ identityId: id }),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** The result type of each command. */
@@ -96,6 +127,17 @@ export interface CommandResults {
   'accounts.list': Account[];
   'accounts.add': Account;
   'accounts.remove': { removed: true };
+  'conversations.acceptRequest': ConversationSummary;
+  'conversations.delete': { deleted: true };
+  'invites.create': Invite;
+  'invites.list': Invite[];
+  'invites.revoke': Invite;
+  'invites.accept': ConversationSummary;
+  'quarantine.list': QuarantineEntry[];
+  'quarantine.decide': { remaining: number };
+  'safety.get': SafetyNumberView;
+  'safety.setVerified': SafetyNumberView;
+  'safety.acknowledgeChange': SafetyNumberView;
 }
 
 export type CommandParams = { [K in CommandName]: z.input<(typeof commandSchemas)[K]> };

@@ -7,7 +7,13 @@ export type ApiEvent =
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'conversation.removed'; conversationId: string }
   | { type: 'account.status'; account: Account }
-  | { type: 'settings.changed'; settings: Settings };
+  | { type: 'settings.changed'; settings: Settings }
+  /** An account's invites changed (made, used, revoked, expired): re-read `invites.list`. */
+  | { type: 'invites.changed'; accountId: string }
+  /** Accepts were held or released: re-read `quarantine.list`. */
+  | { type: 'quarantine.changed'; accountId: string; count: number }
+  /** A contact changed (a key changed or was verified, a route appeared): re-read `contacts.get`. */
+  | { type: 'contact.updated'; contactId: string };
 
 export type ApiEventType = ApiEvent['type'];
 

@@ -1,9 +1,34 @@
 /**
  * Domain types the api hands to the renderer. Plain data only: the renderer imports these as types.
  */
-import type { AccountStatus, Protocol, SecurityFacts } from '../../adapters/contract.ts';
+import type {
+  AccountStatus,
+  InviteInfo,
+  InviteKind,
+  Protocol,
+  QuarantinedAccept,
+  SafetyNumber,
+  SecurityFacts,
+} from '../../adapters/contract.ts';
 
-export type { AccountStatus, Protocol, SecurityFacts };
+export type { AccountStatus, InviteKind, Protocol, SecurityFacts };
+
+/** An invite, with the account that made it. */
+export interface Invite extends InviteInfo {
+  accountId: string;
+}
+
+/** An accept held in quarantine, with the account whose invite it used. */
+export interface QuarantineEntry extends QuarantinedAccept {
+  accountId: string;
+}
+
+/** A contact identity's safety number. */
+export interface SafetyNumberView extends SafetyNumber {
+  identityId: string;
+  /** The contact's name and ours, for "compare with <name>". */
+  peerName: string;
+}
 
 export type Colour = 'green' | 'grey' | 'red';
 
@@ -86,6 +111,8 @@ export interface ConversationSummary {
   pinned: boolean;
   muted: boolean;
   archived: boolean;
+  /** Started by someone the user has not accepted yet: shown under Requests, no receipts sent. */
+  request: boolean;
   /** The rating of the route the next message will take. */
   rating: Rating;
 }

@@ -1,4 +1,5 @@
 import type { AdapterFactory } from './contract.ts';
+import { createNativeAdapter } from './native/adapter.ts';
 
 /**
  * Which factory builds the adapter for each protocol (or for a named test kind).
@@ -23,5 +24,5 @@ export class AdapterRegistry {
 
 /** The adapters that ship. Protocol adapters join here as their issues land. */
 export function defaultRegistry(): AdapterRegistry {
-  return new AdapterRegistry();
+  return new AdapterRegistry().register('native', createNativeAdapter);
 }

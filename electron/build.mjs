@@ -17,6 +17,8 @@ const outdir = join(root, 'dist', 'electron');
 const MAIN_EXTERNAL = [
   'electron',
   'better-sqlite3',
+  // libsignal's Node-API addon (prebuilt per platform; loads by path from its own package).
+  '@signalapp/libsignal-client',
   // ws's optional native speed-ups, required inside try/catch.
   'bufferutil',
   'utf-8-validate',

@@ -100,6 +100,11 @@ export type AdapterEvent =
        * unknown sender): a new conversation starts as a message request, not in the inbox.
        */
       request?: boolean | undefined;
+      /**
+       * The conversation's disappearing timer when the message was sent, in seconds (absent or 0:
+       * kept). Core deletes the message this long after it was read (incoming) or sent (outgoing).
+       */
+      disappearAfterSeconds?: number | undefined;
     }
   | { type: 'delivery'; accountId: string; clientId: string; state: 'delivered' | 'read' }
   | { type: 'status'; accountId: string; status: AccountStatus; error?: string | undefined }
@@ -110,6 +115,8 @@ export type AdapterEvent =
    * core makes sure the contact and the direct conversation exist, so the user sees them at once.
    */
   | { type: 'peer'; accountId: string; peer: RemotePerson; request?: boolean | undefined }
+  /** The peer (or a group member) changed the conversation's disappearing timer. */
+  | { type: 'disappearing'; accountId: string; conversation: RemoteConversationRef; seconds: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
   | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' };
 
@@ -131,6 +138,10 @@ export interface Adapter {
   syncHistory?(conversation: RemoteConversationRef, before?: string): Promise<void>;
   /** Tells the peer the user has read up to this message. Core calls it only where the receipts policy allows. */
   sendReadReceipt?(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void>;
+  /** Sets the conversation's disappearing timer (0: off) and tells the peer; later messages carry it. */
+  setDisappearing?(conversation: RemoteConversationRef, seconds: number): Promise<void>;
+  /** The user accepted a message request from this conversation: receipts may flow from now on. */
+  peerAccepted?(conversation: RemoteConversationRef): void;
   /** Tells the peer the user is (or stopped) typing. Core calls it only where the receipts policy allows. */
   sendTyping?(conversation: RemoteConversationRef, typing: boolean): Promise<void>;
   securityFacts(route: RouteRef): SecurityFacts;

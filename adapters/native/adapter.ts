@@ -51,6 +51,7 @@ export class NativeAdapter implements Adapter {
         message: (m) => this.emit(this.messageEvent(m)),
         delivery: (clientId, state) => this.emit({ type: 'delivery', accountId: this.accountId, clientId, state }),
         peer: (rid) => this.peerChanged(rid),
+        timer: (ref, seconds) => this.timerChanged(ref, seconds),
         connection: (up) => this.setStatus(up ? 'online' : 'connecting'),
         changed: (topic) => this.emit({ type: 'changed', accountId: this.accountId, topic }),
         problem: (text) => this.emit({ type: 'error', accountId: this.accountId, error: text }),
@@ -94,6 +95,19 @@ export class NativeAdapter implements Adapter {
     const rid = conversation.peer.address;
     if (!upToRemoteId.startsWith(`${rid}:`)) return;
     await this.client.sendReadUpTo(rid, upToRemoteId.slice(rid.length + 1));
+  }
+
+  async setDisappearing(conversation: RemoteConversationRef, seconds: number): Promise<void> {
+    try {
+      if (conversation.kind === 'group') await this.client.setGroupTimer(conversation.roomId, seconds);
+      else await this.client.setTimer(conversation.peer.address, seconds);
+    } catch (e) {
+      throw actionError(e);
+    }
+  }
+
+  peerAccepted(conversation: RemoteConversationRef): void {
+    if (conversation.kind === 'direct') this.client.acceptRequest(conversation.peer.address).catch(() => undefined);
   }
 
   messagesStored(remoteIds: readonly string[]): void {
@@ -144,11 +158,22 @@ export class NativeAdapter implements Adapter {
     this.emitFacts(rid);
   }
 
+  private timerChanged(ref: { rid: string } | { gid: string }, seconds: number): void {
+    let conversation: RemoteConversationRef;
+    if ('gid' in ref) {
+      const g = this.client.group(ref.gid);
+      conversation = { kind: 'group', roomId: ref.gid, title: g?.name };
+    } else {
+      conversation = { kind: 'direct', peer: { address: ref.rid, displayName: this.client.peer(ref.rid)?.name } };
+    }
+    this.emit({ type: 'disappearing', accountId: this.accountId, conversation, seconds });
+  }
+
   private messageEvent(m: IncomingText): AdapterEvent {
     const conversation: RemoteConversationRef = m.group
       ? { kind: 'group', roomId: m.group.gid, title: m.group.name }
       : { kind: 'direct', peer: { address: m.rid, displayName: m.sender.name } };
-    return {
+    const e: Extract<AdapterEvent, { type: 'message' }> = {
       type: 'message',
       accountId: this.accountId,
       remoteId: m.remoteId,
@@ -156,8 +181,10 @@ export class NativeAdapter implements Adapter {
       sender: { address: m.sender.rid ?? `member:${m.sender.ik}`, displayName: m.sender.name },
       text: m.text,
       sentAt: m.sentAt,
-      request: m.request || undefined,
     };
+    if (m.request) e.request = true;
+    if (m.timer > 0) e.disappearAfterSeconds = m.timer;
+    return e;
   }
 
   private inviteActions(): InviteActions {

@@ -133,6 +133,11 @@ const DEFAULT_EXPIRY_S: Record<InviteKindCode, number | null> = {
 
 const noop = (): void => undefined;
 
+/** "Bob’s", or a fallback when the name is empty. */
+function whose(name: string, fallback = 'Their'): string {
+  return name ? `${name}’s` : fallback;
+}
+
 export class NativeClient {
   readonly storage: ClientStorage;
   profile!: Profile;
@@ -405,7 +410,7 @@ export class NativeClient {
     if (!result.ok) {
       await this.forget(rid);
       if (result.code === 'forbidden') throw new ClientError('revoked', `This invite is no longer valid: it was used, revoked or has expired. Ask ${invite.name || 'them'} for a new one.`);
-      if (result.code === 'quota-exceeded') throw new ClientError('quota', `${invite.name || 'Their'} invite mailbox is full. Try again later.`);
+      if (result.code === 'quota-exceeded') throw new ClientError('quota', `${whose(invite.name)} invite mailbox is full. Try again later.`);
       throw new ClientError('unavailable', `The relay refused the invite (${result.code}).`);
     }
     await this.pool.subscribe(this.owned(rel.mb)).catch(() => undefined);
@@ -594,7 +599,8 @@ export class NativeClient {
     if (done) return done;
     const rel = load<RelRecord>(this.storage, RNS.rel, rid);
     if (!rel) throw new ClientError('not-found', 'There is no encrypted session with this contact.');
-    const payload: Payload = { k: 'text', id: msgId, t: this.now(), text, exp: rel.timer || undefined, g: group };
+    const timer = group ? (this.group(group)?.timer ?? 0) : rel.timer;
+    const payload: Payload = { k: 'text', id: msgId, t: this.now(), text, exp: timer || undefined, g: group };
     await this.sendPayload(rel, payload);
     const sent = { sentAt: payload.t };
     await this.serial.run(async () => {
@@ -613,7 +619,7 @@ export class NativeClient {
     const { blob, to } = await this.seal(rel, payload);
     const r = await this.pool.deposit(to.relay, to.id, to.cap, blob);
     if (!r.ok) {
-      if (r.code === 'quota-exceeded') throw new ClientError('quota', `${rel.name || 'Their'} mailbox at the relay is full (quota exceeded); the message waits and is sent again later.`);
+      if (r.code === 'quota-exceeded') throw new ClientError('quota', `${whose(rel.name)} mailbox at the relay is full (quota exceeded); the message waits and is sent again later.`);
       if (r.code === 'forbidden') throw new ClientError('refused', `The relay no longer accepts messages for ${rel.name || 'this contact'} (their mailbox is gone).`);
       throw new RelayError(r.code as ErrorCode, r.message);
     }
@@ -631,7 +637,7 @@ export class NativeClient {
     const blob = await this.serial.run(async () => {
       const pk = readPeerKey(this.storage, rel.rid);
       if (pk?.trust === 'changed') {
-        throw new ClientError('untrusted', `${rel.name || 'This contact'}'s safety number changed. Check it with them, then send again.`);
+        throw new ClientError('untrusted', `${whose(rel.name, 'This contact’s')} safety number changed. Check it with them, then send again.`);
       }
       const tx = new Tx(this.storage);
       const stores = storesFor(tx, this.profile.pair, this.profile.registrationId, this.now);
@@ -689,6 +695,31 @@ export class NativeClient {
       save(tx, RNS.rel, rid, { ...load<RelRecord>(tx, RNS.rel, rid)!, timer: seconds });
       tx.commit();
     });
+  }
+
+  /** The user accepted this stranger's request: delivery receipts may flow from now on. */
+  async acceptRequest(rid: string): Promise<void> {
+    await this.serial.run(async () => {
+      const rel = load<RelRecord>(this.storage, RNS.rel, rid);
+      if (!rel?.request) return;
+      const tx = new Tx(this.storage);
+      save(tx, RNS.rel, rid, { ...rel, request: false });
+      tx.commit();
+    });
+  }
+
+  /** Sets a group's disappearing timer and tells every member we reach. */
+  async setGroupTimer(gid: string, seconds: number): Promise<void> {
+    const g = this.group(gid);
+    if (!g) throw new ClientError('not-found', 'That group does not exist.');
+    if (g.left) throw new ClientError('refused', 'You are no longer in this group.');
+    const p: Payload = { k: 'timer', id: localId('t_'), t: this.now(), seconds, g: gid };
+    for (const m of g.members) {
+      if (Buffer.from(m.ik).equals(this.identityKey)) continue;
+      const rel = this.relByKey(m.ik);
+      if (rel?.state === 'active') await this.sendPayload(rel, p);
+    }
+    await this.saveGroup({ ...g, timer: seconds });
   }
 
   // ---- groups (SPEC §8) ---------------------------------------------------------------------

@@ -280,7 +280,9 @@ export class Receiver {
       case 'timer': {
         if (p.g) {
           const g = load<GroupRecord>(tx, RNS.group, p.g);
-          if (!g) return;
+          if (!g || g.left) return;
+          const from = readPeerKey(tx, rid)!.key;
+          if (!g.members.some((m) => Buffer.from(m.ik).equals(from))) throw new EnvelopeError('group timer from someone who is not a member');
           save(tx, RNS.group, p.g, { ...g, timer: p.seconds });
           after.push(() => c.events.timer({ gid: p.g! }, p.seconds));
         } else {

@@ -37,6 +37,8 @@ export class NativeAdapter implements Adapter {
   readonly verification: VerificationActions;
   private readonly listeners = new Map<AdapterEventType, Set<Listener>>();
   private status: AccountStatus = 'offline';
+  /** Facts per route: asked for every stored message, changed only when the client says a peer or group changed. */
+  private readonly factsCache = new Map<string, SecurityFacts>();
 
   constructor(account: AccountConfig, services: AdapterServices) {
     this.accountId = account.id;
@@ -50,7 +52,11 @@ export class NativeAdapter implements Adapter {
       events: {
         message: (m) => this.emit(this.messageEvent(m)),
         delivery: (clientId, state) => this.emit({ type: 'delivery', accountId: this.accountId, clientId, state }),
-        peer: (rid) => this.peerChanged(rid),
+        peer: (rid) => {
+          this.factsCache.clear();
+          this.peerChanged(rid);
+        },
+        group: () => this.factsCache.clear(),
         timer: (ref, seconds) => this.timerChanged(ref, seconds),
         connection: (up) => this.setStatus(up ? 'online' : 'connecting'),
         changed: (topic) => this.emit({ type: 'changed', accountId: this.accountId, topic }),
@@ -115,6 +121,16 @@ export class NativeAdapter implements Adapter {
   }
 
   securityFacts(route: RouteRef): SecurityFacts {
+    let facts = this.factsCache.get(route.target);
+    if (!facts) {
+      facts = this.computeFacts(route.target);
+      this.factsCache.set(route.target, facts);
+    }
+    return facts;
+  }
+
+  private computeFacts(target: string): SecurityFacts {
+    const route = { target };
     const group = this.client.group(route.target);
     if (group) {
       // A group is as strong as its weakest member's route: a changed key anywhere shows.

@@ -4,11 +4,11 @@
  * messages for core; envelopes are acknowledged at the relay only once core has stored what they
  * carried (or at once, for envelopes that carry nothing for core). A relay seq is processed once.
  */
-import { b64u, utf8 } from './codec.ts';
+import { b64u, fromUtf8, utf8 } from './codec.ts';
 import { decodePayload, EnvelopeError, openEnvelope, TYPE_PREKEY, type Payload } from './envelope.ts';
 import type { IncomingText, NativeClient } from './client.ts';
 import { parseBundle } from './keys.ts';
-import { all, load, localId, mailboxKey, RNS, save, seqKey, unreceiptedNs, type GroupRecord, type InviteRecord, type MailboxRecord, type QuarantineRecord, type RelRecord } from './records.ts';
+import { load, localId, mailboxKey, RNS, save, seqKey, unreceiptedNs, type GroupRecord, type InviteRecord, type MailboxRecord, type QuarantineRecord, type RelRecord } from './records.ts';
 import type { OwnedMailbox } from './relays.ts';
 import { decryptFrom } from './session.ts';
 import { readPeerKey, storesFor } from './signal-stores.ts';
@@ -25,6 +25,8 @@ interface JournalEntry {
 type After = () => void | Promise<void>;
 
 const FETCH_LIMIT = 500;
+/** The value of a `seen` entry: only its presence matters. */
+const SEEN = new Uint8Array([1]);
 
 export class Receiver {
   private readonly running = new Map<string, Promise<void>>();
@@ -32,6 +34,8 @@ export class Receiver {
   /** Mailboxes fetched from seq 0 once since start (to ack what a crash left behind). */
   private readonly sweptOnce = new Set<string>();
   private idleWaiters: (() => void)[] = [];
+  /** The journal's entries, in memory too, so confirming them reads no storage. */
+  private readonly journal = new Map<string, JournalEntry>();
 
   constructor(private readonly c: NativeClient) {}
 
@@ -62,14 +66,18 @@ export class Receiver {
   }
 
   replayJournal(): void {
-    for (const j of all<JournalEntry>(this.c.storage, RNS.journal)) this.c.events.message(j.event);
+    for (const [, raw] of this.c.storage.list(RNS.journal)) {
+      const j = JSON.parse(fromUtf8(raw)) as JournalEntry;
+      this.journal.set(j.event.remoteId, j);
+      this.c.events.message(j.event);
+    }
   }
 
   /** Core stored these: acknowledge their envelopes and send delivery receipts. */
   async stored(remoteIds: readonly string[]): Promise<void> {
     const entries: JournalEntry[] = [];
     for (const id of remoteIds) {
-      const j = load<JournalEntry>(this.c.storage, RNS.journal, id);
+      const j = this.journal.get(id);
       if (j) entries.push(j);
     }
     if (entries.length === 0) return;
@@ -88,7 +96,11 @@ export class Receiver {
     for (const [k, a] of acks) if (!(await this.ack(a.relay, a.mailbox, a.seqs))) failed.add(k);
     await this.c.serial.run(async () => {
       const tx = new Tx(this.c.storage);
-      for (const j of entries) if (!failed.has(mailboxKey(j.relay, j.mailbox))) tx.put(RNS.journal, j.event.remoteId, null);
+      for (const j of entries) {
+        if (failed.has(mailboxKey(j.relay, j.mailbox))) continue;
+        tx.put(RNS.journal, j.event.remoteId, null);
+        this.journal.delete(j.event.remoteId);
+      }
       tx.commit();
     });
     for (const [rid, ids] of receipts) {
@@ -134,6 +146,7 @@ export class Receiver {
     const after: After[] = [];
     const emit: IncomingText[] = [];
     const ackNow: number[] = [];
+    const journaled: JournalEntry[] = [];
     let mbRec: MailboxRecord | null = null;
     await this.c.serial.run(async () => {
       const tx = new Tx(this.c.storage);
@@ -141,11 +154,11 @@ export class Receiver {
       if (!mb) return;
       mbRec = mb;
       // Seqs already processed come back only after a restart; acknowledge those core does not still wait for.
-      let journaled: Set<number> | null = null;
+      let waiting: Set<number> | null = null;
       for (const m of messages) {
         if (m.seq <= mb.processedSeq) {
-          journaled ??= new Set(all<JournalEntry>(tx, RNS.journal).filter((j) => j.relay === mb.relay && j.mailbox === mb.id).map((j) => j.seq));
-          if (!journaled.has(m.seq)) ackNow.push(m.seq);
+          waiting ??= new Set([...this.journal.values()].filter((j) => j.relay === mb.relay && j.mailbox === mb.id).map((j) => j.seq));
+          if (!waiting.has(m.seq)) ackNow.push(m.seq);
           continue;
         }
         const child = new Tx(tx);
@@ -154,7 +167,12 @@ export class Receiver {
         try {
           await this.handle(child, mb, m, out, childAfter);
           child.commit();
-          for (const ev of out) save(tx, RNS.journal, ev.remoteId, { event: ev, relay: mb.relay, mailbox: mb.id, seq: m.seq } satisfies JournalEntry);
+          for (const ev of out) {
+            const entry: JournalEntry = { event: ev, relay: mb.relay, mailbox: mb.id, seq: m.seq };
+            // JSON, not CBOR: a journal entry has no bytes, and V8's JSON is several times faster here.
+            tx.put(RNS.journal, ev.remoteId, utf8(JSON.stringify(entry)));
+            journaled.push(entry);
+          }
           emit.push(...out);
           after.push(...childAfter);
           if (out.length === 0) ackNow.push(m.seq);
@@ -170,6 +188,7 @@ export class Receiver {
       save(tx, RNS.mailbox, k, mb);
       tx.commit();
     });
+    for (const j of journaled) this.journal.set(j.event.remoteId, j);
     for (const ev of emit) this.c.events.message(ev);
     const rec = mbRec as MailboxRecord | null;
     if (rec && ackNow.length > 0) await this.ack(rec.relay, rec.id, ackNow);
@@ -211,7 +230,7 @@ export class Receiver {
         createdAt: c.now(),
       };
       save(tx, RNS.rel, rid, rel);
-      save(tx, RNS.seen, `${rid}|${hello.id}`, 1);
+      tx.put(RNS.seen, `${rid}|${hello.id}`, SEEN);
       const next: InviteRecord = { ...inv, uses: inv.uses + 1, recentAccepts: [...recent, m.receivedAt] };
       save(tx, RNS.invite, inv.id, next);
       if (next.maxUses !== null && next.uses >= next.maxUses) after.push(() => c.closeInvite(next, 'used-up'));
@@ -244,7 +263,7 @@ export class Receiver {
     }
     const seenKey = p.k === 'text' && p.g ? `g:${p.g}:${b64u(p.from ?? readPeerKey(tx, rid)!.key)}|${p.id}` : `${rid}|${p.id}`;
     if (tx.get(RNS.seen, seenKey)) return; // a replay, or a resend after a lost reply: already handled
-    save(tx, RNS.seen, seenKey, 1);
+    tx.put(RNS.seen, seenKey, SEEN);
     this.dispatch(tx, rel, p, m.seq, out, after);
   }
 

@@ -4,7 +4,7 @@ import { receiveKeyFromPrivate, type ReceiveKey } from '../relay/connection.ts';
 import { fromCbor, toCbor } from './codec.ts';
 import type { GroupMember, MailboxAddress } from './envelope.ts';
 import type { BundleFields, BundleKeyIds } from './keys.ts';
-import type { ClientStorage, Tx } from './storage.ts';
+import { Tx, type ClientStorage } from './storage.ts';
 import type { InviteKindCode } from './invite-codec.ts';
 
 export const RNS = {
@@ -90,6 +90,7 @@ export interface QuarantineRecord {
 }
 
 export function load<T>(s: Pick<ClientStorage, 'get'>, ns: string, key: string): T | null {
+  if (s instanceof Tx) return s.decodedOnce(ns, key, (raw) => fromCbor(raw) as T);
   const raw = s.get(ns, key);
   return raw ? (fromCbor(raw) as T) : null;
 }

@@ -52,6 +52,8 @@ export class Tx implements ClientStorage {
   private readonly pending = new Map<string, StorageWrite>();
   /** Values read from the base once: a batch reads one session record many times. */
   private readonly reads = new Map<string, Uint8Array | undefined>();
+  /** Decoded records by key, for `decodedOnce`; dropped when the key is written. */
+  private readonly decoded = new Map<string, unknown>();
 
   constructor(readonly base: ClientStorage) {}
 
@@ -76,7 +78,24 @@ export class Tx implements ClientStorage {
   }
 
   put(ns: string, key: string, value: Uint8Array | null): void {
-    this.pending.set(`${ns}\u0000${key}`, { ns, key, value });
+    const k = `${ns}\u0000${key}`;
+    this.pending.set(k, { ns, key, value });
+    this.decoded.delete(k);
+  }
+
+  /**
+   * The decoded form of a value, decoded once per transaction. Callers must treat it as read-only
+   * (or write it back with `put`, which drops the cached form).
+   */
+  decodedOnce<T>(ns: string, key: string, decode: (raw: Uint8Array) => T): T | null {
+    const k = `${ns}\u0000${key}`;
+    if (this.decoded.has(k)) return this.decoded.get(k) as T;
+    // A nested transaction that has not written the key shares its parent's decoded form.
+    if (!this.pending.has(k) && this.base instanceof Tx) return this.base.decodedOnce(ns, key, decode);
+    const raw = this.get(ns, key);
+    const v = raw ? decode(raw) : null;
+    this.decoded.set(k, v);
+    return v;
   }
 
   /** Buffers the writes (a nested transaction commits into its parent this way). */

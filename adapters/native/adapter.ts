@@ -23,7 +23,7 @@ import {
 } from '../contract.ts';
 import { ClientError, NativeClient, type IncomingText } from '../../native-protocol/client/client.ts';
 import type { InviteRecord } from '../../native-protocol/client/records.ts';
-import { RelayError } from '../../native-protocol/relay/connection.ts';
+import { RelayError } from '../../native-protocol/client/client.ts';
 import { nativeFacts } from './facts.ts';
 import { nativeSettings } from './settings.ts';
 

@@ -880,3 +880,6 @@ export class NativeClient {
     }
   }
 }
+
+/** The relay's error type, for callers that tell relay refusals from client ones. */
+export { RelayError };

@@ -4,11 +4,16 @@
  *
  *   tsx bench/run.ts [--conversations N] [--messages M] [--quick] [--keep] [--in-process]
  *                    [--no-ui | --ui-only] [--ui-conversations N] [--ui-messages B] [--ui-trace FILE]
+ *                    [--no-relay | --relay-only] [--relay-messages N] [--relay-per-mailbox]
  *
  * Defaults: 10 000 conversations / 1 000 000 messages; --quick: 1 000 / 50 000.
  * Then the UI benchmark (bench/ui.ts, headless Chromium on the built renderer): 10 000
  * conversations, one of them with 100 000 messages; --quick: 2 000 / 20 000. --no-ui skips it,
  * --ui-only runs only it.
+ * Then the relay benchmark (bench/relay.ts, a real relay process on loopback): 1 000 mailboxes,
+ * 200 000 messages saturating, then 20 000 msg/s paced for 5 s; --quick: 50 000 and 2 s.
+ * --no-relay skips it, --relay-only runs only it; --relay-per-mailbox makes its receiver fetch and
+ * ack one mailbox per request instead of batching across mailboxes.
  */
 import { runBenchmark } from './benchmark.ts';
 import { formatReport, formatUiReport } from './report.ts';
@@ -28,6 +33,10 @@ function parseArgs(argv: readonly string[]) {
     uiMessages: 100_000,
     uiDeepMessages: 2_000,
     uiTrace: undefined as string | undefined,
+    relay: true,
+    relayMessages: 200_000,
+    relayPacedSeconds: 5,
+    relayReceiver: 'batch' as 'batch' | 'per-mailbox',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -43,6 +52,8 @@ function parseArgs(argv: readonly string[]) {
         opts.uiConversations = 2_000;
         opts.uiMessages = 20_000;
         opts.uiDeepMessages = 1_000;
+        opts.relayMessages = 50_000;
+        opts.relayPacedSeconds = 2;
         break;
       case '--conversations':
         opts.conversations = num();
@@ -61,6 +72,20 @@ function parseArgs(argv: readonly string[]) {
         break;
       case '--ui-only':
         opts.core = false;
+        opts.relay = false;
+        break;
+      case '--no-relay':
+        opts.relay = false;
+        break;
+      case '--relay-only':
+        opts.core = false;
+        opts.ui = false;
+        break;
+      case '--relay-messages':
+        opts.relayMessages = num();
+        break;
+      case '--relay-per-mailbox':
+        opts.relayReceiver = 'per-mailbox';
         break;
       case '--ui-conversations':
         opts.uiConversations = num();
@@ -76,7 +101,7 @@ function parseArgs(argv: readonly string[]) {
       }
       default:
         throw new Error(
-          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE`,
+          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox`,
         );
     }
   }
@@ -84,7 +109,7 @@ function parseArgs(argv: readonly string[]) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-if (!opts.core && !opts.ui) throw new Error('--no-ui and --ui-only together leave nothing to run');
+if (!opts.core && !opts.ui && !opts.relay) throw new Error('those options together leave nothing to run');
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const started = new Date();
 if (opts.core) {
@@ -104,4 +129,18 @@ if (opts.ui) {
     log,
   });
   process.stdout.write(`${formatUiReport(ui)}\n(started ${uiStarted.toISOString()}, node ${process.version})\n`);
+}
+if (opts.relay) {
+  // Loaded only when wanted, like the UI benchmark.
+  const { runRelayBenchmark } = await import('./relay.ts');
+  const { formatRelayReport } = await import('./relay-report.ts');
+  const relayStarted = new Date();
+  const relay = await runRelayBenchmark({
+    messages: opts.relayMessages,
+    pacedSeconds: opts.relayPacedSeconds,
+    receiver: opts.relayReceiver,
+    keep: opts.keep,
+    log,
+  });
+  process.stdout.write(`${formatRelayReport(relay)}\n(started ${relayStarted.toISOString()}, node ${process.version})\n`);
 }

@@ -9,12 +9,13 @@ import { startRelayServer } from './server.ts';
 import { SqliteRelayStorage } from './sqlite-storage.ts';
 
 const USAGE = `usage: cli.ts --port N --data DIR [--host 127.0.0.1]
-  [--max-message-bytes N] [--quota-count N] [--quota-bytes N] [--ttl-seconds N]
+  [--max-message-bytes N] [--max-bundle-bytes N] [--quota-count N] [--quota-bytes N] [--ttl-seconds N]
   [--purge-interval-seconds N] [--rate-burst N] [--rate-per-second N]
   [--max-mailboxes-per-connection N] [--max-subscriptions-per-connection N]`;
 
 const LIMIT_FLAGS = {
   'max-message-bytes': (l: RelayLimits, n: number) => (l.maxMessageBytes = n),
+  'max-bundle-bytes': (l: RelayLimits, n: number) => (l.maxBundleBytes = n),
   'quota-count': (l: RelayLimits, n: number) => (l.quotaCount = n),
   'quota-bytes': (l: RelayLimits, n: number) => (l.quotaBytes = n),
   'ttl-seconds': (l: RelayLimits, n: number) => (l.ttlMs = n * 1000),

@@ -63,8 +63,32 @@ export interface FetchedMessage {
   receivedAt: number;
 }
 
+/** One mailbox's answer in a `fetchMany`: its messages, or why it was refused (`forbidden`). */
+export type FetchManyResult = { ok: true; messages: FetchedMessage[]; more: boolean } | { ok: false; code: string; message: string };
+
+/** One mailbox's answer in an `ackMany`. */
+export type AckManyResult = { ok: true; deleted: number } | { ok: false; code: string; message: string };
+
 /** Limits the relay announced in `hello`. */
 export type AnnouncedLimits = Record<string, number>;
+
+/** How a connection ended: the WebSocket close code (1006 when the socket simply dropped) and reason. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** Options of `RelayConnection.connect`. */
+export interface ConnectOptions {
+  /** How long to wait for `hello`, and for each reply (default 10 s). */
+  timeoutMs?: number;
+  /**
+   * Ping the relay this often and drop the connection when a ping goes unanswered for as long
+   * (default 30 s; 0 turns it off). Catches a half-open socket (the relay's machine vanished,
+   * a NAT forgot the flow) that would otherwise only show up as request timeouts.
+   */
+  pingIntervalMs?: number;
+}
 
 type Frame = Record<string, unknown>;
 
@@ -78,37 +102,77 @@ function isRecord(x: unknown): x is Frame {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+function toFetched(m: unknown): FetchedMessage {
+  if (!isRecord(m) || typeof m.seq !== 'number' || typeof m.blob !== 'string' || typeof m.receivedAt !== 'number') {
+    throw new RelayError('bad-reply', 'malformed message in fetch reply');
+  }
+  return { seq: m.seq, blob: Buffer.from(m.blob, 'base64'), receivedAt: m.receivedAt };
+}
+
 interface Pending {
   resolve: (f: Frame) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
 
+const DEFAULT_PING_INTERVAL_MS = 30_000;
+
 /**
  * A connection to one relay: waits for `hello`, signs owner operations with the connection's
  * challenge, correlates replies by id. Reconnection is the caller's business (a new connection has
- * a new challenge).
+ * a new challenge): watch `closed` / `onClose`, then connect again and re-subscribe. When the
+ * connection ends, every request still waiting for its reply rejects with `RelayError('closed')`:
+ * its outcome is unknown (a deposit may or may not have been stored; clients dedupe).
  */
 export class RelayConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly waitingListeners = new Set<(mailbox: string) => void>();
   private readonly errorListeners = new Set<(e: RelayError) => void>();
+  private readonly closeListeners = new Set<() => void>();
+  private readonly signatures = new WeakMap<KeyObject, Map<string, string>>();
+  private closeInfo: CloseInfo | null = null;
+  private readonly heartbeat: NodeJS.Timeout | null = null;
+  /** Resolves once the connection has closed, by either side or by a dropped socket. Never rejects. */
+  readonly closed: Promise<CloseInfo>;
 
   private constructor(
     private readonly ws: WebSocket,
     readonly challenge: string,
     readonly limits: AnnouncedLimits,
     private readonly timeoutMs: number,
+    pingIntervalMs: number,
   ) {
+    let resolveClosed: (info: CloseInfo) => void = () => undefined;
+    this.closed = new Promise((resolve) => (resolveClosed = resolve));
     ws.on('message', (data) => this.receive(textOf(data)));
-    ws.on('close', () => this.failAll(new RelayError('closed', 'connection closed')));
+    ws.on('close', (code, reason) => {
+      const info = { code, reason: reason.toString('utf8') };
+      this.closeInfo = info;
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.failAll(new RelayError('closed', 'connection closed'));
+      resolveClosed(info);
+      for (const fn of [...this.closeListeners]) fn();
+      this.closeListeners.clear();
+    });
     ws.on('error', () => undefined);
+    if (pingIntervalMs > 0) {
+      let answered = true;
+      ws.on('pong', () => (answered = true));
+      this.heartbeat = setInterval(() => {
+        // terminate() drops the socket at once; 'close' follows and fails every pending request.
+        if (!answered) return ws.terminate();
+        answered = false;
+        ws.ping();
+      }, pingIntervalMs);
+      this.heartbeat.unref();
+    }
   }
 
   /** Connects and waits for the relay's `hello`. */
-  static connect(url: string, opts: { timeoutMs?: number } = {}): Promise<RelayConnection> {
+  static connect(url: string, opts: ConnectOptions = {}): Promise<RelayConnection> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
+    const pingIntervalMs = opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
       const timer = setTimeout(() => {
@@ -133,7 +197,7 @@ export class RelayConnection {
           return;
         }
         const limits = isRecord(hello.limits) ? (hello.limits as AnnouncedLimits) : {};
-        resolve(new RelayConnection(ws, hello.challenge, limits, timeoutMs));
+        resolve(new RelayConnection(ws, hello.challenge, limits, timeoutMs, pingIntervalMs));
       });
     });
   }
@@ -144,10 +208,23 @@ export class RelayConnection {
     return () => this.waitingListeners.delete(fn);
   }
 
-  /** Called once when the connection closes (by either side). */
-  onClose(fn: () => void): void {
-    if (this.ws.readyState === WebSocket.CLOSED) fn();
-    else this.ws.once('close', fn);
+  /**
+   * Called once when the connection closes (by either side or a dropped socket), after every
+   * pending request has been rejected; at once if it already has. Returns an unsubscribe.
+   * The close code and reason are in `closed`.
+   */
+  onClose(fn: () => void): () => void {
+    if (this.closeInfo) {
+      fn();
+      return () => undefined;
+    }
+    this.closeListeners.add(fn);
+    return () => this.closeListeners.delete(fn);
+  }
+
+  /** True until the connection starts closing; requests made after that reject with `closed`. */
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
   }
 
   /** Called for errors the relay could not tie to a request (e.g. a frame that was not JSON). */
@@ -156,9 +233,21 @@ export class RelayConnection {
     return () => this.errorListeners.delete(fn);
   }
 
-  /** Signature (base64url) of `op` on `target` with this connection's challenge. */
+  /**
+   * Signature (base64url) of `op` on `target` with this connection's challenge. Ed25519 is
+   * deterministic and the signed bytes are fixed per connection, op and target, so each is
+   * computed once per connection and key.
+   */
   sign(key: ReceiveKey, op: SignedOp, target: string): string {
-    return sign(null, signedBytes(this.challenge, op, target), key.privateKey).toString('base64url');
+    let byTarget = this.signatures.get(key.privateKey);
+    if (!byTarget) this.signatures.set(key.privateKey, (byTarget = new Map<string, string>()));
+    const slot = `${op}\n${target}`;
+    let sig = byTarget.get(slot);
+    if (sig === undefined) {
+      sig = sign(null, signedBytes(this.challenge, op, target), key.privateKey).toString('base64url');
+      byTarget.set(slot, sig);
+    }
+    return sig;
   }
 
   async create(key: ReceiveKey): Promise<CreatedMailbox> {
@@ -183,13 +272,43 @@ export class RelayConnection {
   async fetch(key: ReceiveKey, mailbox: string, opts: { limit?: number; after?: number } = {}): Promise<{ messages: FetchedMessage[]; more: boolean }> {
     const r = await this.request({ op: 'fetch', mailbox, sig: this.sign(key, 'fetch', mailbox), ...opts });
     if (!Array.isArray(r.messages)) throw new RelayError('bad-reply', 'fetch reply lacks messages');
-    const messages = (r.messages as unknown[]).map((m): FetchedMessage => {
-      if (!isRecord(m) || typeof m.seq !== 'number' || typeof m.blob !== 'string' || typeof m.receivedAt !== 'number') {
-        throw new RelayError('bad-reply', 'malformed message in fetch reply');
-      }
-      return { seq: m.seq, blob: Buffer.from(m.blob, 'base64'), receivedAt: m.receivedAt };
+    return { messages: (r.messages as unknown[]).map(toFetched), more: r.more === true };
+  }
+
+  /**
+   * Fetches many mailboxes in one round trip (each with its own receive key and `after`);
+   * `limit` applies per mailbox. Results come in the same order. A mailbox left out by the
+   * frame's byte budget answers `messages: []` with `more: true`: fetch it again.
+   */
+  async fetchMany(entries: { key: ReceiveKey; mailbox: string; after?: number }[], opts: { limit?: number } = {}): Promise<FetchManyResult[]> {
+    const r = await this.request({
+      op: 'fetch-many',
+      mailboxes: entries.map((e) => ({ mailbox: e.mailbox, sig: this.sign(e.key, 'fetch', e.mailbox), ...(e.after === undefined ? {} : { after: e.after }) })),
+      ...opts,
     });
-    return { messages, more: r.more === true };
+    return this.results(r, entries.length, (x): FetchManyResult => {
+      if (!Array.isArray(x.messages)) throw new RelayError('bad-reply', 'fetch-many result lacks messages');
+      return { ok: true, messages: (x.messages as unknown[]).map(toFetched), more: x.more === true };
+    });
+  }
+
+  /** Acks seqs in many mailboxes in one round trip; results in the same order. */
+  async ackMany(items: { key: ReceiveKey; mailbox: string; seqs: number[] }[]): Promise<AckManyResult[]> {
+    const r = await this.request({
+      op: 'ack-many',
+      items: items.map((i) => ({ mailbox: i.mailbox, sig: this.sign(i.key, 'ack', i.mailbox), seqs: i.seqs })),
+    });
+    return this.results(r, items.length, (x): AckManyResult => ({ ok: true, deleted: typeof x.deleted === 'number' ? x.deleted : 0 }));
+  }
+
+  /** Per-item results of a batch reply: `ok` ones through `ok`, refusals as codes. */
+  private results<T>(r: Frame, n: number, ok: (x: Frame) => T): (T | { ok: false; code: string; message: string })[] {
+    if (!Array.isArray(r.results) || r.results.length !== n) throw new RelayError('bad-reply', 'batch reply has wrong results');
+    return (r.results as unknown[]).map((x) => {
+      if (isRecord(x) && x.ok === true) return ok(x);
+      const err = isRecord(x) && isRecord(x.error) ? x.error : {};
+      return { ok: false as const, code: typeof err.code === 'string' ? err.code : 'bad-reply', message: typeof err.message === 'string' ? err.message : '' };
+    });
   }
 
   async ack(key: ReceiveKey, mailbox: string, seqs: number[]): Promise<number> {
@@ -209,6 +328,21 @@ export class RelayConnection {
 
   async deleteMailbox(key: ReceiveKey, mailbox: string): Promise<void> {
     await this.request({ op: 'delete', mailbox, sig: this.sign(key, 'delete', mailbox) });
+  }
+
+  /** Sets or replaces the mailbox's bundle blob (at most `limits.maxBundleBytes`, 16 KiB by default). Owner only. */
+  async putBundle(key: ReceiveKey, mailbox: string, blob: Uint8Array): Promise<void> {
+    await this.request({ op: 'put-bundle', mailbox, sig: this.sign(key, 'put-bundle', mailbox), blob: Buffer.from(blob).toString('base64') });
+  }
+
+  /**
+   * The mailbox's bundle blob, for a holder of its send capability. Rejects with `forbidden` for a
+   * wrong capability, no such mailbox or no bundle alike.
+   */
+  async peek(mailbox: string, cap: string): Promise<Buffer> {
+    const r = await this.request({ op: 'peek', mailbox, cap });
+    if (typeof r.blob !== 'string') throw new RelayError('bad-reply', 'peek reply lacks blob');
+    return Buffer.from(r.blob, 'base64');
   }
 
   /** Sends one request frame (v and id are filled in) and resolves with the ok reply, or rejects with a RelayError. */
@@ -259,7 +393,9 @@ export class RelayConnection {
       ? new RelayError((typeof error.code === 'string' ? error.code : 'bad-reply') as ErrorCode, typeof error.message === 'string' ? error.message : '')
       : null;
     if (!p) {
-      if (relayError) for (const fn of this.errorListeners) fn(relayError);
+      // A late reply to a request that timed out is not news; only id-less errors are reported.
+      const ours = typeof frame.id === 'number' && frame.id >= 1 && frame.id < this.nextId;
+      if (relayError && !ours) for (const fn of this.errorListeners) fn(relayError);
       return;
     }
     this.pending.delete(frame.id as number);

@@ -6,6 +6,8 @@ export interface RelayLimits {
   maxFrameBytes: number;
   /** Frames larger than this are not even buffered: the socket is closed with 1009. */
   hardFrameBytes: number;
+  /** Largest bundle blob (`put-bundle`), in bytes (decoded). */
+  maxBundleBytes: number;
   /** Most deposit items or ack seqs in one frame. */
   maxBatch: number;
   /** Most messages one fetch returns, and the default when the client gives none. */
@@ -36,6 +38,7 @@ const DAY = 24 * 60 * 60 * 1000;
 /** The defaults documented in README.md. */
 export const DEFAULT_LIMITS: RelayLimits = {
   maxMessageBytes: 256 * KiB,
+  maxBundleBytes: 16 * KiB,
   maxFrameBytes: 4 * MiB,
   hardFrameBytes: 8 * MiB,
   maxBatch: 1000,

@@ -43,7 +43,7 @@ function createRegistry(): SubscriptionRegistry {
       if (set.size === 0) byMailbox.delete(mailbox);
     },
     notify(mailbox) {
-      for (const s of byMailbox.get(mailbox) ?? []) s.push({ op: 'waiting', mailbox });
+      for (const s of byMailbox.get(mailbox) ?? []) s.wake(mailbox);
     },
   };
 }

@@ -34,6 +34,21 @@ class Refusal extends Error {
 
 type Reply = Record<string, unknown>;
 
+/** What handling a request produced: the reply body, and what to do once it has been sent. */
+interface Handled {
+  body: Reply;
+  afterReply?: () => void;
+}
+
+/** A handled request waiting for durability: its reply, or its refusal. */
+type Outcome = { ok: true; handled: Handled } | { ok: false; error: unknown };
+
+/** A `waiting` not followed by a fetch of its mailbox is sent again after this long (on the next deposit). */
+const WAITING_REPEAT_MS = 5_000;
+
+/** Verified signatures remembered per connection (a few per mailbox it owns); beyond that, it starts over. */
+const MAX_VERIFIED = 8192;
+
 /** sha256 of a send capability: the relay never stores the capability itself. */
 export function capabilityHash(cap: Buffer): Buffer {
   return createHash('sha256').update(cap).digest();
@@ -41,15 +56,25 @@ export function capabilityHash(cap: Buffer): Buffer {
 
 /**
  * One WebSocket connection: sends `hello` with a fresh challenge, admits frames through the size
- * check and the token bucket, and answers them strictly in order.
+ * check and the token bucket, handles them strictly in order and answers them in the same order.
+ *
+ * Handling and answering are two chains: a request is handled as soon as the one before it was
+ * (storage calls run at once), but its reply waits until storage says every write made so far is
+ * durable. So a connection with many requests in flight has them all handled in one turn and
+ * answered after one shared commit, instead of one commit per request.
  */
 export class RelaySession {
   readonly challenge = randomBytes(32).toString('base64url');
   private readonly bucket: TokenBucket;
   private readonly subscriptions = new Set<string>();
   private mailboxesCreated = 0;
+  /** Subscribed mailboxes with a `waiting` out and no fetch since: when it was sent. */
+  private readonly notified = new Map<string, number>();
+  /** Signatures this connection has already verified, by `op\nmailbox`. */
+  private readonly verified = new Map<string, string>();
   private inFlight = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private handling: Promise<unknown> = Promise.resolve();
+  private replying: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -63,17 +88,34 @@ export class RelaySession {
       challenge: this.challenge,
       limits: {
         maxMessageBytes: limits.maxMessageBytes,
+        maxBundleBytes: limits.maxBundleBytes,
         maxFrameBytes: limits.maxFrameBytes,
         maxBatch: limits.maxBatch,
         maxFetchLimit: limits.maxFetchLimit,
         quotaCount: limits.quotaCount,
         quotaBytes: limits.quotaBytes,
         ttlMs: limits.ttlMs,
+        maxInFlight: limits.maxInFlight,
       },
     });
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('close', () => this.dispose());
     ws.on('error', (e) => deps.log.warn('socket error', { error: e.message }));
+  }
+
+  /**
+   * Something arrived in `mailbox`, which this connection subscribed to. Sends `waiting` unless
+   * one is already out that this connection has not yet followed with a fetch of that mailbox:
+   * the fetch will see everything that arrived meanwhile, so more frames would say nothing new.
+   */
+  wake(mailbox: string): void {
+    const now = this.deps.now();
+    const sent = this.notified.get(mailbox);
+    // Repeated after a while anyway, so a client that lost track (a fetch that failed and was not
+    // retried) is woken again by the next deposit.
+    if (sent !== undefined && now - sent < WAITING_REPEAT_MS) return;
+    this.notified.set(mailbox, now);
+    this.push({ op: 'waiting', mailbox });
   }
 
   /** Sends an unsolicited frame (`hello`, `waiting`). */
@@ -108,27 +150,53 @@ export class RelaySession {
       return this.fail(parsed.id, 'bad-frame', parsed.message);
     }
     const req = parsed.request;
-    const extra = req.op === 'deposit' ? req.items.length : 0;
-    if (extra > 0 && !this.bucket.take(extra)) return this.fail(req.id, 'rate-limited', 'too many messages; slow down');
-    if (this.inFlight >= this.deps.limits.maxInFlight) return this.fail(req.id, 'rate-limited', 'too many requests in flight');
+    // A batch costs what its entries would cost as separate frames.
+    const extra = req.op === 'deposit' || req.op === 'ack-many' ? req.items.length : req.op === 'fetch-many' ? req.mailboxes.length : 0;
+    if (extra > 0 && !this.bucket.take(extra)) return this.refuseAtAdmission(req, 'too many messages; slow down');
+    if (this.inFlight >= this.deps.limits.maxInFlight) return this.refuseAtAdmission(req, 'too many requests in flight');
     this.inFlight += 1;
-    this.queue = this.queue.then(async () => {
+    const handled: Promise<{ outcome: Outcome; durable: Promise<void> }> = this.handling.then(async () => {
+      let outcome: Outcome;
       try {
-        this.reply(req.id, { ok: true, ...(await this.handle(req)) });
+        outcome = { ok: true, handled: await this.handle(req) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      // Taken right after handling: the writes this reply may depend on (its own, or ones it read).
+      return { outcome, durable: this.deps.storage.durable() };
+    });
+    this.handling = handled;
+    this.replying = this.replying.then(async () => {
+      const { outcome, durable } = await handled;
+      try {
+        await durable;
       } catch (e) {
-        if (e instanceof Refusal) {
-          this.fail(req.id, e.code, e.message);
-        } else {
-          this.deps.log.error('request failed', { op: req.op, error: e instanceof Error ? e.message : String(e) });
-          this.fail(req.id, 'internal', 'internal error');
-        }
-      } finally {
         this.inFlight -= 1;
+        this.deps.log.error('commit failed', { op: req.op, error: e instanceof Error ? e.message : String(e) });
+        return this.fail(req.id, 'internal', 'internal error');
+      }
+      this.inFlight -= 1;
+      if (outcome.ok) {
+        this.reply(req.id, { ok: true, ...outcome.handled.body });
+        outcome.handled.afterReply?.();
+      } else if (outcome.error instanceof Refusal) {
+        this.fail(req.id, outcome.error.code, outcome.error.message);
+      } else {
+        const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        this.deps.log.error('request failed', { op: req.op, error });
+        this.fail(req.id, 'internal', 'internal error');
       }
     });
   }
 
-  private async handle(req: RelayRequest): Promise<Reply> {
+  /** `rate-limited` for a parsed request; a refused fetch re-arms `waiting` as a served one would. */
+  private refuseAtAdmission(req: RelayRequest, message: string): void {
+    if (req.op === 'fetch') this.notified.delete(req.mailbox);
+    if (req.op === 'fetch-many') for (const e of req.mailboxes) this.notified.delete(e.mailbox);
+    this.fail(req.id, 'rate-limited', message);
+  }
+
+  private async handle(req: RelayRequest): Promise<Handled> {
     const { storage, limits, now } = this.deps;
     switch (req.op) {
       case 'create': {
@@ -143,7 +211,7 @@ export class RelaySession {
         const cap = randomBytes(32);
         await storage.createMailbox({ id, receiveKey, capHash: capabilityHash(cap) }, now());
         this.mailboxesCreated += 1;
-        return { mailbox: id, cap: cap.toString('base64url') };
+        return { body: { mailbox: id, cap: cap.toString('base64url') } };
       }
       case 'deposit': {
         const results: Reply[] = new Array<Reply>(req.items.length);
@@ -171,18 +239,53 @@ export class RelaySession {
             results[a.index] = { ok: false, error: { code: o.code, message } };
           }
         });
-        for (const mailbox of touched) this.deps.registry.notify(mailbox);
-        return { results };
+        // Woken only once the deposit is durable and its sender has been told.
+        return { body: { results }, afterReply: () => touched.forEach((m) => this.deps.registry.notify(m)) };
       }
       case 'fetch': {
         await this.authorize('fetch', req.mailbox, req.sig);
+        // Re-armed when the fetch runs: anything deposited after this is either seen by this
+        // fetch or wakes the connection again.
+        this.notified.delete(req.mailbox);
         const limit = Math.min(req.limit ?? limits.defaultFetchLimit, limits.maxFetchLimit);
         const { messages, more } = await storage.fetch(req.mailbox, req.after ?? 0, limit, limits.maxFetchBytes, now());
-        return { messages: messages.map((m) => ({ seq: m.seq, blob: m.blob.toString('base64'), receivedAt: m.receivedAt })), more };
+        return { body: { messages: messages.map((m) => ({ seq: m.seq, blob: m.blob.toString('base64'), receivedAt: m.receivedAt })), more } };
+      }
+      case 'fetch-many': {
+        const limit = Math.min(req.limit ?? limits.defaultFetchLimit, limits.maxFetchLimit);
+        let budget = limits.maxFetchBytes;
+        const results: Reply[] = [];
+        for (const e of req.mailboxes) {
+          const refused = await this.refusalOf(() => this.authorize('fetch', e.mailbox, e.sig));
+          if (refused) {
+            results.push(refused);
+            continue;
+          }
+          this.notified.delete(e.mailbox);
+          const after = e.after ?? 0;
+          if (budget <= 0) {
+            // Over the frame's byte budget: say whether there is anything, without sending it.
+            const probe = await storage.fetch(e.mailbox, after, 1, 0, now());
+            results.push({ ok: true, messages: [], more: probe.messages.length > 0 });
+            continue;
+          }
+          const { messages, more } = await storage.fetch(e.mailbox, after, limit, budget, now());
+          for (const m of messages) budget -= m.blob.length;
+          results.push({ ok: true, messages: messages.map((m) => ({ seq: m.seq, blob: m.blob.toString('base64'), receivedAt: m.receivedAt })), more });
+        }
+        return { body: { results } };
+      }
+      case 'ack-many': {
+        const results: Reply[] = [];
+        for (const item of req.items) {
+          const refused = await this.refusalOf(() => this.authorize('ack', item.mailbox, item.sig));
+          results.push(refused ?? { ok: true, deleted: await storage.ack(item.mailbox, item.seqs) });
+        }
+        return { body: { results } };
       }
       case 'ack': {
         await this.authorize('ack', req.mailbox, req.sig);
-        return { deleted: await storage.ack(req.mailbox, req.seqs) };
+        return { body: { deleted: await storage.ack(req.mailbox, req.seqs) } };
       }
       case 'subscribe': {
         await this.authorize('subscribe', req.mailbox, req.sig);
@@ -190,22 +293,50 @@ export class RelaySession {
           throw new Refusal('too-many-subscriptions', `at most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`);
         }
         this.subscriptions.add(req.mailbox);
+        this.notified.delete(req.mailbox);
         this.deps.registry.add(req.mailbox, this);
-        return { pending: await storage.pending(req.mailbox, now()) };
+        return { body: { pending: await storage.pending(req.mailbox, now()) } };
       }
       case 'unsubscribe': {
         await this.authorize('unsubscribe', req.mailbox, req.sig);
         this.subscriptions.delete(req.mailbox);
+        this.notified.delete(req.mailbox);
         this.deps.registry.remove(req.mailbox, this);
-        return {};
+        return { body: {} };
+      }
+      case 'put-bundle': {
+        const blob = Buffer.from(req.blob, 'base64');
+        // Checked before the signature: it says nothing about the mailbox, and spares a verify.
+        if (blob.length > limits.maxBundleBytes) throw new Refusal('too-large', `bundle larger than ${limits.maxBundleBytes} bytes`);
+        await this.authorize('put-bundle', req.mailbox, req.sig);
+        if (!(await storage.putBundle(req.mailbox, blob, now()))) throw new Refusal('forbidden', 'no such mailbox or signature does not verify');
+        return { body: {} };
+      }
+      case 'peek': {
+        const blob = await storage.peekBundle(req.mailbox, capabilityHash(Buffer.from(req.cap, 'base64url')));
+        // One answer for a wrong capability, no such mailbox and no bundle: nothing can be probed.
+        if (!blob) throw new Refusal('forbidden', 'no such mailbox, wrong capability or no bundle');
+        return { body: { blob: blob.toString('base64') } };
       }
       case 'delete': {
         await this.authorize('delete', req.mailbox, req.sig);
         await storage.deleteMailbox(req.mailbox);
         this.subscriptions.delete(req.mailbox);
+        this.notified.delete(req.mailbox);
         this.deps.registry.remove(req.mailbox, this);
-        return {};
+        return { body: {} };
       }
+    }
+  }
+
+  /** Runs a check; a Refusal becomes a per-item error result (as in a deposit batch), anything else propagates. */
+  private async refusalOf(check: () => Promise<void>): Promise<Reply | null> {
+    try {
+      await check();
+      return null;
+    } catch (e) {
+      if (e instanceof Refusal) return { ok: false, error: { code: e.code, message: e.message } };
+      throw e;
     }
   }
 
@@ -213,14 +344,22 @@ export class RelaySession {
   private async authorize(op: OwnerOp, mailbox: string, sig: string): Promise<void> {
     const record = await this.deps.storage.getMailbox(mailbox);
     // The same answer for "no such mailbox" and "wrong key", so a stranger cannot probe for ids.
-    if (!record || !verifyOwnerSignature(record.receiveKey, this.challenge, op, mailbox, Buffer.from(sig, 'base64url'))) {
+    if (!record) throw new Refusal('forbidden', 'no such mailbox or signature does not verify');
+    // The signed bytes are fixed per (connection, op, mailbox), so an owner sends the same
+    // signature on every fetch or ack: verify it once per connection, then compare strings.
+    const key = `${op}\n${mailbox}`;
+    if (this.verified.get(key) === sig) return;
+    if (!verifyOwnerSignature(record.receiveKey, this.challenge, op, mailbox, Buffer.from(sig, 'base64url'))) {
       throw new Refusal('forbidden', 'no such mailbox or signature does not verify');
     }
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.set(key, sig);
   }
 
   private dispose(): void {
     this.closed = true;
     for (const mailbox of this.subscriptions) this.deps.registry.remove(mailbox, this);
     this.subscriptions.clear();
+    this.notified.clear();
   }
 }

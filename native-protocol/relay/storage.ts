@@ -1,6 +1,10 @@
 /**
  * Where a relay keeps mailboxes and messages. Async so a networked backend (PostgreSQL) fits the
- * same shape; each batch method must be one transaction: all of it is durable when it resolves.
+ * same shape. Each method is atomic (a batch is all or nothing), and its effects are seen by every
+ * call made after it resolves. Durability is separate: a write is on disk once a `durable()`
+ * called after it has resolved. The relay holds every reply until then, so a backend may share
+ * one commit (one fsync) among the writes of many requests; one that commits in each method
+ * simply resolves `durable()` at once.
  */
 
 /** A registered mailbox: the owner's raw Ed25519 public key and the SHA-256 of the send capability. */
@@ -35,6 +39,7 @@ export interface DepositPolicy {
   quotaBytes: number;
 }
 
+/** A relay's storage backend. Mailbox and message semantics: README.md in this folder. */
 export interface RelayStorage {
   createMailbox(m: MailboxRecord, now: number): Promise<void>;
   getMailbox(id: string): Promise<MailboxRecord | null>;
@@ -46,9 +51,21 @@ export interface RelayStorage {
   ack(mailbox: string, seqs: number[]): Promise<number>;
   /** Number of unexpired messages waiting. */
   pending(mailbox: string, now: number): Promise<number>;
-  /** Deletes a mailbox and all its messages; false if there was none. */
+  /** Sets or replaces the mailbox's one bundle blob; false if there is no such mailbox. */
+  putBundle(mailbox: string, blob: Buffer, now: number): Promise<boolean>;
+  /**
+   * The mailbox's bundle blob if `capHash` is the hash of its send capability; null for a wrong
+   * capability, no such mailbox or no bundle alike (the caller answers all three the same way).
+   */
+  peekBundle(mailbox: string, capHash: Buffer): Promise<Buffer | null>;
+  /** Deletes a mailbox, its bundle and all its messages; false if there was none. */
   deleteMailbox(id: string): Promise<boolean>;
-  /** Deletes every message whose TTL has passed; returns how many. */
+  /** Deletes every message whose TTL has passed; returns how many (durably). */
   purgeExpired(now: number): Promise<number>;
+  /**
+   * Resolves once every write made so far is durable; rejects if one of them was lost (its
+   * transaction failed to commit): replies that depend on it must then report `internal`.
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }

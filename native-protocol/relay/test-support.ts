@@ -1,4 +1,8 @@
-/** Starts and stops a real relay process for tests: `node --import tsx cli.ts --port 0` in a temp dir. */
+/**
+ * Starts and stops a real relay process for tests: `node --import tsx cli.ts --port 0` in a temp
+ * dir. The relay's own tests use it directly; the rest of the suite goes through
+ * test/servers/relay.ts, which adds restart on the same port and cleanup.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +27,18 @@ export interface RelayProcess {
   kill(): Promise<void>;
 }
 
+/** Why a relay process did not come up: it exited first (with its code and stderr), or took too long. */
+export class RelayStartError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message);
+    this.name = 'RelayStartError';
+  }
+}
+
 /** A fresh temp dir for relay data; removed by `removeDir`. */
 export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'switchboard-relay-'));
@@ -37,9 +53,14 @@ function waitExit(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Spawns the relay on 127.0.0.1, port 0, and resolves once it printed its listening line. */
-export function startRelayProcess(dataDir: string, extraArgs: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...extraArgs], {
+/**
+ * Spawns the relay on 127.0.0.1 and resolves once it printed its listening line; rejects with a
+ * RelayStartError if it exits first or takes longer than 15 s. `port` defaults to 0 (the OS picks);
+ * `nodeArgs` go to node before the script (e.g. `--cpu-prof` for a profile written at exit).
+ */
+export function startRelayProcess(dataDir: string, extraArgs: string[] = [], opts: { port?: number; nodeArgs?: string[] } = {}): Promise<RelayProcess> {
+  const port = String(opts.port ?? 0);
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI, '--port', port, '--host', '127.0.0.1', '--data', dataDir, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,18 +70,20 @@ export function startRelayProcess(dataDir: string, extraArgs: string[] = []): Pr
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`relay did not start in time: ${err}`));
+      reject(new RelayStartError(`relay did not start in time: ${err}`, err, null));
     }, 15_000);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': it comes after stderr has been read to the end, so the message is whole.
+    const early = (code: number | null): void => {
       clearTimeout(timer);
-      reject(new Error(`relay exited with ${String(code)} before listening: ${err}`));
-    });
+      reject(new RelayStartError(`relay exited with ${String(code)} before listening: ${err}`, err, code));
+    };
+    child.once('close', early);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString('utf8');
       const m = /Switchboard relay listening on (ws:\/\/127\.0\.0\.1:(\d+))\n/.exec(out);
       if (!m?.[1] || !m[2] || child.pid === undefined) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('close', early);
       const pid = child.pid;
       resolve({
         url: m[1],

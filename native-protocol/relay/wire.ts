@@ -23,7 +23,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Operations only the receive-key holder may perform (signature required). */
-export type OwnerOp = 'fetch' | 'ack' | 'subscribe' | 'unsubscribe' | 'delete';
+export type OwnerOp = 'fetch' | 'ack' | 'subscribe' | 'unsubscribe' | 'delete' | 'put-bundle';
 /** Every operation that carries a signature. */
 export type SignedOp = 'create' | OwnerOp;
 
@@ -47,13 +47,31 @@ export interface DepositItemFrame {
   blob: string;
 }
 
+/** One mailbox of a `fetch-many`: `sig` is the owner's signature for `fetch` on it. */
+export interface FetchManyEntry {
+  mailbox: string;
+  sig: string;
+  after: number | undefined;
+}
+
+/** One mailbox of an `ack-many`: `sig` is the owner's signature for `ack` on it. */
+export interface AckManyEntry {
+  mailbox: string;
+  sig: string;
+  seqs: number[];
+}
+
 /** A parsed, shape-checked client request. */
 export type RelayRequest =
   | { op: 'create'; id: RequestId; receiveKey: string; sig: string }
   | { op: 'deposit'; id: RequestId; items: DepositItemFrame[] }
   | { op: 'fetch'; id: RequestId; mailbox: string; sig: string; limit: number | undefined; after: number | undefined }
   | { op: 'ack'; id: RequestId; mailbox: string; sig: string; seqs: number[] }
-  | { op: 'subscribe' | 'unsubscribe' | 'delete'; id: RequestId; mailbox: string; sig: string };
+  | { op: 'subscribe' | 'unsubscribe' | 'delete'; id: RequestId; mailbox: string; sig: string }
+  | { op: 'put-bundle'; id: RequestId; mailbox: string; sig: string; blob: string }
+  | { op: 'peek'; id: RequestId; mailbox: string; cap: string }
+  | { op: 'fetch-many'; id: RequestId; mailboxes: FetchManyEntry[]; limit: number | undefined }
+  | { op: 'ack-many'; id: RequestId; items: AckManyEntry[] };
 
 /** The result of parsing one text frame: a request, or why it is a bad frame (with its id when one was readable). */
 export type ParseResult = { ok: true; request: RelayRequest } | { ok: false; id: RequestId | null; message: string };
@@ -129,11 +147,49 @@ export function parseRequest(text: string, maxBatch: number): ParseResult {
         }
         return { ok: true, request: { op, id, items: parsed } };
       }
+      case 'fetch-many': {
+        const list = raw.mailboxes;
+        need(Array.isArray(list) && list.length >= 1, 'mailboxes must be a non-empty array');
+        need(list.length <= maxBatch, `at most ${maxBatch} mailboxes per batch`);
+        need(raw.limit === undefined || (isSeq(raw.limit) && raw.limit >= 1), 'limit must be a positive integer');
+        const mailboxes: FetchManyEntry[] = [];
+        for (const e of list as unknown[]) {
+          need(isRecord(e), 'each entry must be an object');
+          need(isB64url32(e.mailbox), 'entry.mailbox must be 32 bytes base64url');
+          need(isB64url64(e.sig), 'entry.sig must be 64 bytes base64url');
+          need(e.after === undefined || isSeq(e.after), 'entry.after must be a non-negative integer');
+          mailboxes.push({ mailbox: e.mailbox, sig: e.sig, after: e.after });
+        }
+        return { ok: true, request: { op, id, mailboxes, limit: raw.limit } };
+      }
+      case 'ack-many': {
+        const list = raw.items;
+        need(Array.isArray(list) && list.length >= 1, 'items must be a non-empty array');
+        const items: AckManyEntry[] = [];
+        let total = 0;
+        for (const e of list as unknown[]) {
+          need(isRecord(e), 'each item must be an object');
+          need(isB64url32(e.mailbox), 'item.mailbox must be 32 bytes base64url');
+          need(isB64url64(e.sig), 'item.sig must be 64 bytes base64url');
+          const seqs = e.seqs;
+          need(Array.isArray(seqs) && seqs.length >= 1, 'item.seqs must be a non-empty array');
+          need((seqs as unknown[]).every(isSeq), 'seqs must be non-negative integers');
+          total += seqs.length;
+          need(total <= maxBatch, `at most ${maxBatch} seqs per batch, over all items`);
+          items.push({ mailbox: e.mailbox, sig: e.sig, seqs: seqs as number[] });
+        }
+        return { ok: true, request: { op, id, items } };
+      }
+      case 'peek':
+        need(isB64url32(raw.mailbox), 'mailbox must be 32 bytes base64url');
+        need(isB64url32(raw.cap), 'cap must be 32 bytes base64url');
+        return { ok: true, request: { op, id, mailbox: raw.mailbox, cap: raw.cap } };
       case 'fetch':
       case 'ack':
       case 'subscribe':
       case 'unsubscribe':
-      case 'delete': {
+      case 'delete':
+      case 'put-bundle': {
         need(isB64url32(raw.mailbox), 'mailbox must be 32 bytes base64url');
         need(isB64url64(raw.sig), 'sig must be 64 bytes base64url');
         const mailbox = raw.mailbox;
@@ -149,6 +205,10 @@ export function parseRequest(text: string, maxBatch: number): ParseResult {
           need(seqs.length <= maxBatch, `at most ${maxBatch} seqs per batch`);
           need((seqs as unknown[]).every(isSeq), 'seqs must be non-negative integers');
           return { ok: true, request: { op, id, mailbox, sig, seqs: seqs as number[] } };
+        }
+        if (op === 'put-bundle') {
+          need(isBase64(raw.blob), 'blob must be base64');
+          return { ok: true, request: { op, id, mailbox, sig, blob: raw.blob } };
         }
         return { ok: true, request: { op, id, mailbox, sig } };
       }

@@ -6,6 +6,7 @@ import type { ApiEvent } from './api/events.ts';
 import type { CoreContext } from './context.ts';
 import { createHandlers, type Handlers } from './handlers/handlers.ts';
 import type { Core } from './index.ts';
+import { ExpirySweeper } from './expiry/sweeper.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { createLogger, errorText } from './log/logger.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
@@ -31,6 +32,7 @@ export interface CoreInternals extends Core {
   readonly ctx: CoreContext;
   readonly ingest: Ingestor;
   readonly outbox: Outbox;
+  readonly expiry: ExpirySweeper;
 }
 
 /** Opens a profile and wires store, accounts, ingest, outbox and the api handlers together. */
@@ -48,6 +50,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
   };
   let ingest: Ingestor | null = null;
   let outbox: Outbox | null = null;
+  let expiry: ExpirySweeper | null = null;
   const accounts = new AccountRuntime(
     opts.registry,
     (e) => ingest?.push(e),
@@ -59,9 +62,20 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     },
     (accountId) => adapterStateStore(db, accountId),
   );
-  const ctx: CoreContext = { db, accounts, emit, listening: () => listeners.size > 0, now: opts.now ?? Date.now };
-  ingest = new Ingestor(ctx);
+  const ctx: CoreContext = {
+    db,
+    accounts,
+    emit,
+    listening: () => listeners.size > 0,
+    now: opts.now ?? Date.now,
+    expiry: { noteExpiry: (at) => expiry?.noteExpiry(at) },
+  };
   outbox = new Outbox(ctx, opts.outbox);
+  const sending = outbox;
+  // A peer became reachable or a route's facts changed (a session was confirmed, say): what waits
+  // in the outbox for that account after a network failure goes now, not after its backoff.
+  ingest = new Ingestor(ctx, { routesChanged: (accountId) => sending.accountOnline(accountId) });
+  expiry = new ExpirySweeper(ctx);
   const handlers: Handlers = createHandlers(ctx, {
     outbox,
     startAccount: (row) => accounts.start(row),
@@ -97,6 +111,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     ctx,
     ingest,
     outbox,
+    expiry,
     call,
     onEvent(fn) {
       listeners.add(fn);
@@ -105,10 +120,12 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     async start() {
       for (const row of db.prepare('SELECT * FROM accounts ORDER BY created_at').all() as AccountRow[]) accounts.start(row);
       outbox.start();
+      expiry.start();
     },
     async close() {
       if (closed) return;
       closed = true;
+      expiry.stop();
       await outbox.stop();
       await accounts.stopAll();
       // Writes what adapters delivered last, once; a broken disk does not hold up shutdown.

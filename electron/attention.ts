@@ -59,6 +59,7 @@ export class AttentionTracker {
         return this.conversations.delete(event.conversationId);
       case 'message.added':
       case 'message.updated':
+      case 'message.removed':
       case 'account.status':
       case 'settings.changed':
       case 'invites.changed':

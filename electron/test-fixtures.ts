@@ -19,6 +19,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
     archived: false,
     request: false,
     rating,
+    disappearingSeconds: 0,
     ...over,
   };
 }
@@ -37,6 +38,7 @@ export function message(over: Partial<Message> = {}): Message {
     error: null,
     pinned: false,
     rating,
+    expiresAt: null,
     ...over,
   };
 }

@@ -22,6 +22,7 @@ const LISTENED: Record<AdapterEventType, true> = {
   'route-facts': true,
   error: true,
   peer: true,
+  disappearing: true,
   changed: true,
 };
 const ADAPTER_EVENT_TYPES = Object.keys(LISTENED) as AdapterEventType[];

@@ -23,6 +23,17 @@ const cursor = z.string().max(200).nullish();
 const limit = z.number().int().min(1).max(500).optional();
 const protocol = z.enum(['email', 'xmpp', 'matrix', 'native']);
 
+/** The longest disappearing-messages timer the api accepts: a year, in seconds. */
+export const MAX_DISAPPEARING_SECONDS = 365 * 86_400;
+/** The shortest (besides 0, off): a minute. */
+export const MIN_DISAPPEARING_SECONDS = 60;
+const disappearingSeconds = z
+  .number()
+  .int()
+  .refine((s) => s === 0 || (s >= MIN_DISAPPEARING_SECONDS && s <= MAX_DISAPPEARING_SECONDS), {
+    message: `must be 0 (off) or between ${MIN_DISAPPEARING_SECONDS} and ${MAX_DISAPPEARING_SECONDS} seconds`,
+  });
+
 export const commandSchemas = {
   'conversations.list': z.strictObject({
     /** `requests`: conversations started by people the user has not accepted yet. */
@@ -36,6 +47,11 @@ export const commandSchemas = {
     pinned: z.boolean().optional(),
     muted: z.boolean().optional(),
     archived: z.boolean().optional(),
+    /**
+     * The disappearing-messages timer in seconds, for both sides: 0 turns it off; otherwise one
+     * minute to one year. The conversation's adapter must support it (`unavailable` if not).
+     */
+    disappearingSeconds: disappearingSeconds.optional(),
   }),
   'conversations.markRead': z.strictObject({ conversationId: id }),
   /** The user is (or stopped) typing; shared only where the receipts policy allows. */

@@ -4,6 +4,8 @@ import type { Account, ConversationSummary, Message, Settings } from './types.ts
 export type ApiEvent =
   | { type: 'message.added'; message: Message }
   | { type: 'message.updated'; message: Message }
+  /** A message is gone (its disappearing timer ran out): drop it from every view. */
+  | { type: 'message.removed'; messageId: string; conversationId: string }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'conversation.removed'; conversationId: string }
   | { type: 'account.status'; account: Account }

@@ -115,6 +115,8 @@ export interface ConversationSummary {
   request: boolean;
   /** The rating of the route the next message will take. */
   rating: Rating;
+  /** The disappearing-messages timer in seconds that messages sent from now on carry; 0: off. */
+  disappearingSeconds: number;
 }
 
 export type MessageStatus =
@@ -140,6 +142,11 @@ export interface Message {
   pinned: boolean;
   /** How this message travelled. */
   rating: Rating;
+  /**
+   * When the message disappears (ms since the epoch); null while it is kept — no timer, or an
+   * incoming one not read yet, or an outgoing one not sent yet (the countdown starts then).
+   */
+  expiresAt: number | null;
 }
 
 export interface SearchHit {

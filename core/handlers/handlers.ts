@@ -5,6 +5,8 @@ import type { CoreContext } from '../context.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
 import { nativeHandlers } from './native.ts';
+import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
+import { startReadCountdowns } from '../expiry/countdown.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { placeMessage, sendMessage } from '../outbox/send.ts';
@@ -40,6 +42,11 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     ctx.emit({ type: 'conversation.updated', conversation: summary });
     return summary;
   };
+  const conversationRow = (id: string) => {
+    const row = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+    if (!row) throw new ApiError('not-found', 'That conversation does not exist.');
+    return row;
+  };
   const messageRow = (id: string) => {
     const row = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
     if (!row) throw new ApiError('not-found', 'That message does not exist.');
@@ -63,7 +70,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
   return {
     'conversations.list': (p) => listConversations(ctx, getSettings(db), p.folder ?? 'inbox', p.cursor, p.limit),
     'conversations.get': (p) => conversation(p.conversationId),
-    'conversations.update': (p) => {
+    'conversations.update': async (p) => {
       conversation(p.conversationId);
       const sets: string[] = [];
       const values: Record<string, unknown> = { id: p.conversationId };
@@ -73,12 +80,27 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
           values[key] = p[key] ? 1 : 0;
         }
       }
+      if (p.disappearingSeconds !== undefined) {
+        const row = conversationRow(p.conversationId);
+        if (row.disappear_seconds !== p.disappearingSeconds) {
+          // The peer is told first: a timer only one side keeps would be worse than none. Nothing
+          // is stored (not even the other fields of this call) when the adapter refuses.
+          await setRemoteTimer(ctx, row, p.disappearingSeconds);
+          sets.push('disappear_seconds = @disappear_seconds');
+          values.disappear_seconds = p.disappearingSeconds;
+        }
+      }
       if (sets.length > 0) stmt(db, `UPDATE conversations SET ${sets.join(', ')} WHERE id = @id`).run(values);
       return announceConversation(p.conversationId);
     },
     'conversations.markRead': (p) => {
       conversation(p.conversationId);
-      stmt(db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
+      const started = db.transaction(() => {
+        stmt(db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(p.conversationId);
+        // Disappearing messages count down from when they were read (Signal's rule).
+        return startReadCountdowns(ctx, p.conversationId);
+      })();
+      for (const id of started) ctx.emit({ type: 'message.updated', message: toMessage(db, messageRow(id)) });
       void shareReceipt(ctx, p.conversationId, { kind: 'read' });
       return announceConversation(p.conversationId);
     },
@@ -89,6 +111,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     'conversations.acceptRequest': (p) => {
       conversation(p.conversationId);
       stmt(db, 'UPDATE conversations SET request = 0 WHERE id = ?').run(p.conversationId);
+      tellPeerAccepted(ctx, conversationRow(p.conversationId));
       return announceConversation(p.conversationId);
     },
     'conversations.delete': (p) => {

@@ -23,6 +23,7 @@ export function toMessage(db: Db, row: MessageRow): Message {
     error: row.error,
     pinned: row.pinned === 1,
     rating: rate(factsById(db, row.facts_id) ?? UNKNOWN_FACTS, row.protocol),
+    expiresAt: row.expires_at,
   };
 }
 
@@ -70,6 +71,7 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
     archived: row.archived === 1,
     request: row.request === 1,
     rating,
+    disappearingSeconds: row.disappear_seconds,
   };
 }
 

@@ -36,6 +36,7 @@ const STORAGE_FAULT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM|READONLY|CANTOPEN|P
 const POISON_EVENT = 'adapter event not stored: storage failed on this (already validated) event; dropped';
 
 type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;
+type TimerEvent = Extract<AdapterEvent, { type: 'disappearing' }>;
 
 /** What a batch changed, announced after it commits. */
 interface BatchEffects {
@@ -49,9 +50,27 @@ interface BatchEffects {
   handled: Map<string, string[]>;
   /** Per account, the topics an adapter said changed. */
   changed: Map<string, Set<ChangeTopic>>;
+  /** Accounts that reported a peer or a route's facts: what their outbox rows wait for may be back. */
+  routes: Set<string>;
+  /** The earliest deadline of a disappearing message stored, if any. */
+  firstExpiry: number | null;
 }
 
-const noEffects = (): BatchEffects => ({ added: [], updated: [], conversations: new Set(), handled: new Map(), changed: new Map() });
+const noEffects = (): BatchEffects => ({
+  added: [],
+  updated: [],
+  conversations: new Set(),
+  handled: new Map(),
+  changed: new Map(),
+  routes: new Set(),
+  firstExpiry: null,
+});
+
+/** What ingest tells the rest of core after a commit. */
+export interface IngestHooks {
+  /** An account reported a peer or a route's facts (stored by now). */
+  routesChanged?(accountId: string): void;
+}
 
 /**
  * Turns adapter events into stored messages: validate → dedupe → resolve identity, contact,
@@ -73,7 +92,10 @@ export class Ingestor {
   private idleWaiters: (() => void)[] = [];
   private readonly protocols = new Map<string, Protocol>();
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly hooks: IngestHooks = {},
+  ) {}
 
   /** Queues an event from an adapter. Invalid events are logged and dropped here, never thrown. */
   push(event: unknown): void {
@@ -175,8 +197,7 @@ export class Ingestor {
     const batch = this.queue.slice(0, BATCH_MAX);
     const effects = this.commit(batch);
     this.queue.splice(0, batch.length);
-    this.acknowledge(effects);
-    this.announceSafely(effects);
+    this.afterCommit(effects);
   }
 
   /**
@@ -200,8 +221,7 @@ export class Ingestor {
       }
     } finally {
       this.queue.splice(0, settled);
-      this.acknowledge(effects);
-      this.announceSafely(effects);
+      this.afterCommit(effects);
     }
   }
 
@@ -246,6 +266,20 @@ export class Ingestor {
       }
     })();
     return effects;
+  }
+
+  /** What follows a commit: acknowledgements, the sweeper's next deadline, the outbox, events. */
+  private afterCommit(effects: BatchEffects): void {
+    this.acknowledge(effects);
+    if (effects.firstExpiry !== null) this.ctx.expiry.noteExpiry(effects.firstExpiry);
+    for (const accountId of effects.routes) {
+      try {
+        this.hooks.routesChanged?.(accountId);
+      } catch (e) {
+        log.error('reacting to a route change failed', { accountId, error: errorText(e) });
+      }
+    }
+    this.announceSafely(effects);
   }
 
   /**
@@ -305,6 +339,7 @@ export class Ingestor {
           address,
         ) as { id: string }[];
         for (const r of rooms) fx.conversations.add(r.id);
+        fx.routes.add(e.accountId);
         if (ids.changes > 0) {
           const convs = stmt(db, 
               `SELECT c.id FROM conversations c JOIN identities i ON i.contact_id = c.contact_id WHERE i.account_id = ? AND i.address = ?`,
@@ -322,6 +357,9 @@ export class Ingestor {
         return;
       case 'peer':
         this.applyPeer(e, fx);
+        return;
+      case 'disappearing':
+        this.applyTimer(e, fx);
         return;
       case 'changed': {
         // Nothing to store: the adapter owns invites, the quarantine and keys; the UI re-reads them.
@@ -342,8 +380,8 @@ export class Ingestor {
     return p;
   }
 
-  /** The stored conversation a message event belongs to, if it exists; creates nothing. */
-  private findConversation(e: MessageEvent, protocol: Protocol): string | undefined {
+  /** The stored conversation a message or timer event belongs to, if it exists; creates nothing. */
+  private findConversation(e: MessageEvent | TimerEvent, protocol: Protocol): string | undefined {
     const { db } = this.ctx;
     if (e.conversation.kind === 'group') {
       return pluck(db, 'SELECT id FROM conversations WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.conversation.roomId) as
@@ -369,6 +407,23 @@ export class Ingestor {
     const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
     const conv = directConversation(db, identity.contact_id, contactName, now, { request: e.request });
     fx.conversations.add(conv.row.id);
+    fx.routes.add(e.accountId);
+  }
+
+  /**
+   * The peer changed the conversation's disappearing timer: messages sent from now on carry it.
+   * A timer for a conversation not stored yet is dropped rather than creating one (a stranger's
+   * timer must not put a chat in the inbox); its first message brings the timer along.
+   */
+  private applyTimer(e: TimerEvent, fx: BatchEffects): void {
+    const protocol = this.protocolOf(e.accountId);
+    const id = protocol ? this.findConversation(e, protocol) : undefined;
+    if (!id) {
+      log.info('disappearing timer for an unknown conversation dropped', { accountId: e.accountId });
+      return;
+    }
+    const r = stmt(this.ctx.db, 'UPDATE conversations SET disappear_seconds = ? WHERE id = ? AND disappear_seconds != ?').run(e.seconds, id, e.seconds);
+    if (r.changes > 0) fx.conversations.add(id);
   }
 
   private applyMessage(e: MessageEvent, fx: BatchEffects): void {
@@ -402,6 +457,7 @@ export class Ingestor {
     const sentAt = e.sentAt > now + FUTURE_SLACK_MS ? now : e.sentAt;
 
     let conv: ConversationRow;
+    let created: boolean;
     let identityId: string | null = null;
     let senderName: string;
     let target: string;
@@ -410,10 +466,10 @@ export class Ingestor {
       identityId = identity.id;
       target = identity.address;
       const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
-      conv = directConversation(db, identity.contact_id, contactName, sentAt, { request: e.request }).row;
+      ({ row: conv, created } = directConversation(db, identity.contact_id, contactName, sentAt, { request: e.request }));
       senderName = e.sender === 'self' ? 'You' : identity.display_name;
     } else {
-      conv = groupConversation(db, e.accountId, e.conversation.roomId, e.conversation.title, sentAt, { request: e.request }).row;
+      ({ row: conv, created } = groupConversation(db, e.accountId, e.conversation.roomId, e.conversation.title, sentAt, { request: e.request }));
       target = e.conversation.roomId;
       if (e.sender === 'self') senderName = 'You';
       else {
@@ -424,11 +480,18 @@ export class Ingestor {
     const facts = e.facts ?? this.ctx.accounts.factsFor(e.accountId, target);
     const direction = e.sender === 'self' ? 'out' : 'in';
     const id = e.sender === 'self' && e.clientId ? e.clientId : newId();
+    const timer = e.disappearAfterSeconds ?? 0;
+    const expiresAt = timer > 0 ? countdownStart(direction, sentAt, now, e.historical) : null;
+    const deadline = expiresAt === null ? null : expiresAt + timer * 1000;
     const seq = pluck(db, 
-        `INSERT INTO messages (id, conversation_id, account_id, remote_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        `INSERT INTO messages (id, conversation_id, account_id, remote_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id, disappear_seconds, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
-      .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts)) as number;
+      .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts), timer, deadline) as number;
+    // A conversation that starts with a disappearing message starts with its timer (its sender's
+    // setting, whose own announcement may have come before the conversation existed).
+    if (created && timer > 0) stmt(db, 'UPDATE conversations SET disappear_seconds = ? WHERE id = ?').run(timer, conv.id);
+    if (deadline !== null && (fx.firstExpiry === null || deadline < fx.firstExpiry)) fx.firstExpiry = deadline;
     // History (fetched, or already seen on another client) is stored without counting as unread.
     bumpConversation(db, conv.id, seq, sentAt, direction === 'in' && !e.historical ? 1 : 0);
     fx.added.push(id);
@@ -468,6 +531,16 @@ export class Ingestor {
   }
 }
 
+/**
+ * When a stored message's disappearing countdown starts, or null for "when the user reads it".
+ * Ours count from when they were sent; history (read elsewhere already, never unread here) from
+ * when it arrived; a new incoming message waits for `conversations.markRead`.
+ */
+function countdownStart(direction: 'in' | 'out', sentAt: number, now: number, historical: boolean | undefined): number | null {
+  if (direction === 'out') return sentAt;
+  return historical ? now : null;
+}
+
 /** Moves a conversation's last activity (never backwards) and adds to its unread count. */
 export function bumpConversation(db: CoreContext['db'], conversationId: string, seq: number, sentAt: number, unread: number): void {
   stmt(db, 
@@ -494,6 +567,8 @@ function mergeEffects(into: BatchEffects, from: BatchEffects): void {
   into.added.push(...from.added);
   into.updated.push(...from.updated);
   for (const c of from.conversations) into.conversations.add(c);
+  for (const a of from.routes) into.routes.add(a);
+  if (from.firstExpiry !== null && (into.firstExpiry === null || from.firstExpiry < into.firstExpiry)) into.firstExpiry = from.firstExpiry;
   for (const [accountId, ids] of from.handled) for (const id of ids) pushTo(into.handled, accountId, id);
   for (const [accountId, topics] of from.changed) {
     let set = into.changed.get(accountId);

@@ -19,6 +19,16 @@ export const securityFactsSchema = z.strictObject({
 const text = z.string().max(1_000_000);
 const shortText = z.string().min(1).max(1000);
 const person = z.strictObject({ address: shortText, displayName: z.string().max(500).optional() });
+/** The longest disappearing timer stored (a longer one is cut to it, so deadlines stay exact integers). */
+const MAX_TIMER_SECONDS = 100 * 365 * 86_400;
+/**
+ * A disappearing timer an adapter reports, in seconds. Wider than the api's range (a peer's client
+ * may allow other values); a fraction or an absurd length is rounded rather than a reason to drop a message.
+ */
+const timerSeconds = z
+  .number()
+  .nonnegative()
+  .transform((s) => Math.min(MAX_TIMER_SECONDS, Math.floor(s)));
 const conversation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('direct'), peer: person }),
   z.strictObject({ kind: z.literal('group'), roomId: shortText, title: z.string().max(500).optional() }),
@@ -37,6 +47,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     facts: securityFactsSchema.optional(),
     historical: z.boolean().optional(),
     request: z.boolean().optional(),
+    disappearAfterSeconds: timerSeconds.optional(),
   }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({
@@ -48,6 +59,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('route-facts'), accountId: shortText, target: shortText, facts: securityFactsSchema }),
   z.strictObject({ type: z.literal('error'), accountId: shortText, error: z.string().max(2000) }),
   z.strictObject({ type: z.literal('peer'), accountId: shortText, peer: person, request: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('disappearing'), accountId: shortText, conversation, seconds: timerSeconds }),
   z.strictObject({ type: z.literal('changed'), accountId: shortText, topic: z.enum(['invites', 'quarantine', 'identity']) }),
 ]);
 

@@ -250,15 +250,20 @@ export class Outbox {
   private succeeded(msg: MessageRow, row: OutboxRow, remoteId: string): void {
     const { db } = this.ctx;
     if (!this.running && !db.open) return;
-    db.transaction(() => {
-      stmt(db, 
+    const now = this.ctx.now();
+    const expiresAt = db.transaction(() => {
+      // A disappearing message counts down from when it was sent.
+      const updated = stmt(db, 
         `UPDATE messages SET status = CASE WHEN status IN ('delivered','read') THEN status ELSE 'sent' END, error = NULL,
-           remote_id = CASE WHEN remote_id IS NULL AND NOT EXISTS (SELECT 1 FROM messages WHERE account_id = @account AND remote_id = @remote) THEN @remote ELSE remote_id END
-         WHERE id = @id`,
-      ).run({ id: msg.id, account: row.account_id, remote: remoteId });
+           remote_id = CASE WHEN remote_id IS NULL AND NOT EXISTS (SELECT 1 FROM messages WHERE account_id = @account AND remote_id = @remote) THEN @remote ELSE remote_id END,
+           expires_at = CASE WHEN disappear_seconds > 0 AND expires_at IS NULL THEN @now + disappear_seconds * 1000 ELSE expires_at END
+         WHERE id = @id RETURNING expires_at`,
+      ).get({ id: msg.id, account: row.account_id, remote: remoteId, now }) as { expires_at: number | null } | undefined;
       stmt(db, 'DELETE FROM outbox WHERE message_id = ?').run(msg.id);
-      if (row.identity_id) stmt(db, 'UPDATE identities SET last_used_at = ? WHERE id = ?').run(this.ctx.now(), row.identity_id);
+      if (row.identity_id) stmt(db, 'UPDATE identities SET last_used_at = ? WHERE id = ?').run(now, row.identity_id);
+      return updated?.expires_at ?? null;
     })();
+    if (expiresAt !== null) this.ctx.expiry.noteExpiry(expiresAt);
     this.emitMessage(msg.id);
   }
 

@@ -71,8 +71,8 @@ export function sendMessage(ctx: CoreContext, params: SendParams, outbox: Outbox
   const now = ctx.now();
   const seq = db.transaction(() => {
     const s = pluck(db, 
-        `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id)
-         VALUES (?, ?, ?, ?, 'out', 'You', ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        `INSERT INTO messages (id, conversation_id, account_id, identity_id, direction, sender_name, protocol, body, sent_at, received_at, status, facts_id, disappear_seconds)
+         VALUES (?, ?, ?, ?, 'out', 'You', ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
       .get(
         clientId,
@@ -85,6 +85,8 @@ export function sendMessage(ctx: CoreContext, params: SendParams, outbox: Outbox
         now,
         placement.state === 'pending' ? 'queued' : 'waiting-route',
         factsIdOf(db, placement.facts),
+        // It carries the conversation's timer as it is now; the countdown starts once it is sent.
+        conv.disappear_seconds,
       ) as number;
     stmt(db, 
       `INSERT INTO outbox (message_id, state, identity_id, account_id, decision, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,

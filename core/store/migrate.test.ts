@@ -287,7 +287,7 @@ describe('002-requests-and-adapter-state', () => {
 
   it('replaces the inbox index by one keyed on the folder', () => {
     const { db } = atVersion1();
-    migrate(db);
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
     expect(names(db, 'index')).toEqual(['conversations_folder', 'identities_contact', 'messages_conversation', 'messages_pinned', 'outbox_due']);
     expect(cols(db, 'conversations_folder')).toEqual(['folder', 'pinned', 'last_activity_at', 'id']);
     db.close();
@@ -319,6 +319,48 @@ describe('002-requests-and-adapter-state', () => {
     expect(() => put.run(other, 'keys', 'text', 'not bytes')).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_DATATYPE' }));
     db.prepare('DELETE FROM accounts WHERE id = ?').run(accountId);
     expect(db.prepare('SELECT account_id FROM adapter_state').pluck().all()).toEqual([other]);
+    db.close();
+  });
+});
+
+describe('003-disappearing-messages', () => {
+  /** A database at version 2 with a conversation and a message, as a version-2 profile holds them. */
+  function atVersion2(): { db: Db; conversationId: string; accountId: string } {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+    const s = seedConversation(db);
+    insertMessage(db, { conversationId: s.conversationId, accountId: s.accountId, body: 'before the timers' });
+    return { db, conversationId: s.conversationId, accountId: s.accountId };
+  }
+
+  it('keeps every message and conversation: no timer, nothing expires', () => {
+    const { db } = atVersion2();
+    expect(migrate(db)).toBe(NEWEST);
+    expect(db.prepare('SELECT disappear_seconds FROM conversations').pluck().all()).toEqual([0]);
+    expect(db.prepare('SELECT body, disappear_seconds, expires_at FROM messages').all()).toEqual([
+      { body: 'before the timers', disappear_seconds: 0, expires_at: null },
+    ]);
+    db.close();
+  });
+
+  it('adds the two partial indexes the sweep and marking read use', () => {
+    const { db } = atVersion2();
+    migrate(db);
+    const sql = (name: string) => db.prepare('SELECT sql FROM sqlite_schema WHERE name = ?').pluck().get(name) as string;
+    expect(sql('messages_expiry')).toMatch(/ON messages \(expires_at\) WHERE expires_at IS NOT NULL$/);
+    expect(sql('messages_countdown_pending')).toMatch(/ON messages \(conversation_id\) WHERE disappear_seconds > 0 AND expires_at IS NULL$/);
+    db.close();
+  });
+
+  it('refuses a negative timer and a deadline that is not an integer', () => {
+    const { db, conversationId } = atVersion2();
+    migrate(db);
+    expect(() => db.prepare('UPDATE conversations SET disappear_seconds = -1 WHERE id = ?').run(conversationId)).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CONSTRAINT_CHECK' }),
+    );
+    expect(() => db.prepare('UPDATE messages SET disappear_seconds = -5').run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_CHECK' }));
+    expect(() => db.prepare("UPDATE messages SET expires_at = 'soon'").run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_DATATYPE' }));
     db.close();
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { inboxPageSql, messagePageSql } from '../inbox/queries.ts';
 import { CONVERSATION_SELECT } from '../inbox/views.ts';
+import { START_READ_COUNTDOWNS_SQL } from '../expiry/countdown.ts';
+import { EXPIRED_SQL, NEXT_EXPIRY_SQL } from '../expiry/sweeper.ts';
 import { newId } from './ids.ts';
 import { openDatabase, type Db } from './open.ts';
 import { RANK_CANDIDATE_CAP, searchMessages } from './search.ts';
@@ -72,6 +74,23 @@ describe.each(databases())('query plans ($label)', ({ db, conversationId }) => {
     const p = plan(db, `${CONVERSATION_SELECT} WHERE c.id = ?`, ['x']);
     expect(p).toContainEqual(expect.stringMatching(/^SEARCH c USING INDEX sqlite_autoindex_conversations_1 \(id=\?\)$/));
     expect(p).toContainEqual(expect.stringMatching(/^SEARCH m USING INTEGER PRIMARY KEY \(rowid=\?\)/));
+  });
+});
+
+describe.each(databases())('disappearing-message query plans ($label)', ({ db, conversationId }) => {
+  it('the sweep reads expired messages from the partial expiry index, in its order', () => {
+    const p = plan(db, EXPIRED_SQL, [5_000, 500]);
+    expect(p).toEqual([expect.stringMatching(/^SEARCH messages USING INDEX messages_expiry \(expires_at<\?\)$/)]);
+  });
+
+  it('the next deadline is one step into the partial expiry index', () => {
+    const p = plan(db, NEXT_EXPIRY_SQL, []);
+    expect(p).toEqual([expect.stringMatching(/^SEARCH messages USING COVERING INDEX messages_expiry/)]);
+  });
+
+  it('marking read finds the countdowns to start in the small pending index, not the conversation', () => {
+    const p = plan(db, START_READ_COUNTDOWNS_SQL, { id: conversationId, now: 5_000 });
+    expect(p).toEqual([expect.stringMatching(/^SEARCH messages USING INDEX messages_countdown_pending \(conversation_id=\?\)$/)]);
   });
 });
 

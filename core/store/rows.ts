@@ -48,6 +48,8 @@ export interface ConversationRow {
   request: number;
   /** Generated from `archived` and `request`: the list the conversation shows in. */
   folder: ConversationFolder;
+  /** The disappearing-messages timer in seconds; 0: off. */
+  disappear_seconds: number;
 }
 
 /** The conversation lists: the inbox, the archive, and message requests. */
@@ -70,6 +72,10 @@ export interface MessageRow {
   error: string | null;
   facts_id: number | null;
   pinned: number;
+  /** The timer the message carries in seconds; 0: kept. */
+  disappear_seconds: number;
+  /** When the message is deleted (ms); null while kept or before its countdown started. */
+  expires_at: number | null;
 }
 
 export interface OutboxRow {

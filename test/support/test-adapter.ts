@@ -62,6 +62,12 @@ export class TestAdapter implements Adapter {
   /** The durable store core handed over (absent when a test builds the adapter by hand). */
   readonly state: AdapterStateStore | undefined;
 
+  /**
+   * Sets a conversation's disappearing timer (recorded in `network.timers`); absent on protocols
+   * listed in `network.noDisappearing` (email by default), as on a protocol without such a thing.
+   */
+  readonly setDisappearing: ((conversation: RemoteConversationRef, seconds: number) => Promise<void>) | undefined;
+
   constructor(
     readonly account: AccountConfig,
     private readonly network: TestNetwork,
@@ -72,6 +78,22 @@ export class TestAdapter implements Adapter {
     this.accountId = account.id;
     this.invites = account.protocol === 'native' ? new TestInvites(this, network) : undefined;
     this.verification = account.protocol === 'native' ? new TestVerification(this, network) : undefined;
+    this.setDisappearing = network.noDisappearing.has(account.protocol)
+      ? undefined
+      : async (conversation, seconds) => {
+          const failure = network.timerFailure;
+          if (failure) {
+            network.timerFailure = null;
+            throw failure;
+          }
+          network.timers.push({ accountId: this.accountId, conversation, seconds });
+        };
+  }
+
+  /** The user accepted a message request (recorded in `network.accepted`; throws when `failPeerAccepted`). */
+  peerAccepted(conversation: RemoteConversationRef): void {
+    if (this.network.failPeerAccepted) throw new Error('peerAccepted failed (test)');
+    this.network.accepted.push({ accountId: this.accountId, conversation });
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -156,6 +178,16 @@ export class TestNetwork {
   /** Sends that succeeded (what a peer would have received). */
   readonly delivered: SentRecord[] = [];
   readonly factsOverride = new Map<string, SecurityFacts>();
+  /** Disappearing timers the accounts set (what the peers were told). */
+  readonly timers: { accountId: string; conversation: RemoteConversationRef; seconds: number }[] = [];
+  /** The next `setDisappearing` throws this. */
+  timerFailure: Error | null = null;
+  /** Protocols whose test adapter has no `setDisappearing` (read when an adapter is built). */
+  readonly noDisappearing = new Set<Protocol>(['email']);
+  /** Message requests the accounts were told the user accepted. */
+  readonly accepted: { accountId: string; conversation: RemoteConversationRef }[] = [];
+  /** Makes `peerAccepted` throw, as a buggy adapter might. */
+  failPeerAccepted = false;
   /** Read receipts and typing notices the accounts sent. */
   readonly receipts: { accountId: string; conversation: RemoteConversationRef; kind: 'read' | 'typing'; detail: string }[] = [];
   /** Account addresses whose adapter starts offline. */
@@ -199,7 +231,15 @@ export class TestNetwork {
     accountId: string,
     from: { address: string; displayName?: string },
     text: string,
-    opts: { remoteId?: string; sentAt?: number; facts?: SecurityFacts; historical?: boolean; request?: boolean } = {},
+    opts: {
+      remoteId?: string;
+      sentAt?: number;
+      facts?: SecurityFacts;
+      historical?: boolean;
+      request?: boolean;
+      /** The sender's disappearing timer, in seconds. */
+      disappearAfterSeconds?: number;
+    } = {},
   ): string {
     const remoteId = opts.remoteId ?? `in-${++this.seq}-${Date.now()}`;
     const adapter = this.adapter(accountId);
@@ -215,8 +255,19 @@ export class TestNetwork {
       ...(opts.facts ? { facts: opts.facts } : {}),
       ...(opts.historical !== undefined ? { historical: opts.historical } : {}),
       ...(opts.request !== undefined ? { request: opts.request } : {}),
+      ...(opts.disappearAfterSeconds !== undefined ? { disappearAfterSeconds: opts.disappearAfterSeconds } : {}),
     });
     return remoteId;
+  }
+
+  /** The peer (or a group member) changes a conversation's disappearing timer. */
+  changeTimer(accountId: string, conversation: RemoteConversationRef, seconds: number): void {
+    this.adapter(accountId).emitRaw({ type: 'disappearing', accountId, conversation, seconds });
+  }
+
+  /** Someone becomes reachable on an account (an invite accepted, a session confirmed). */
+  peerReachable(accountId: string, peer: RemotePerson, request?: boolean): void {
+    this.adapter(accountId).emitRaw({ type: 'peer', accountId, peer, ...(request !== undefined ? { request } : {}) });
   }
 
   /** An invite link someone outside the test network made; accepting it leads to `inviter`. */
@@ -252,7 +303,7 @@ export class TestNetwork {
     from: { address: string; displayName?: string },
     text: string,
     sentAt = Date.now(),
-    opts: { request?: boolean } = {},
+    opts: { request?: boolean; disappearAfterSeconds?: number } = {},
   ): void {
     this.adapter(accountId).emitRaw({
       type: 'message',
@@ -263,6 +314,7 @@ export class TestNetwork {
       text,
       sentAt,
       ...(opts.request !== undefined ? { request: opts.request } : {}),
+      ...(opts.disappearAfterSeconds !== undefined ? { disappearAfterSeconds: opts.disappearAfterSeconds } : {}),
     });
   }
 

@@ -2,13 +2,22 @@
 import type { ReactNode } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { Avatar } from './Avatar.tsx';
+import { DisappearingChip, DisappearingMenu } from './DisappearingControls.tsx';
 import { ArchiveIcon, BellIcon, MuteIcon, PersonIcon, PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadges } from './ProtocolBadge.tsx';
 
+/** What the header changes about a conversation (`conversations.update`). */
+export interface ConversationPatch {
+  pinned?: boolean;
+  muted?: boolean;
+  archived?: boolean;
+  disappearingSeconds?: number;
+}
+
 interface ConversationHeaderProps {
   conversation: ConversationSummary;
-  onUpdate: (patch: { pinned?: boolean; muted?: boolean; archived?: boolean }) => void;
+  onUpdate: (patch: ConversationPatch) => void;
   onContactDetails: (() => void) | null;
 }
 
@@ -29,12 +38,14 @@ export function ConversationHeader({ conversation: c, onUpdate, onContactDetails
         <div className="conversation-sub">
           <ProtocolBadges protocols={c.protocols} />
           {c.kind === 'group' && <span className="conversation-kind">Group</span>}
+          <DisappearingChip seconds={c.disappearingSeconds} />
         </div>
       </div>
       <div className="header-padlock">
         <PadlockButton rating={c.rating} />
       </div>
       <div className="header-actions">
+        <DisappearingMenu conversation={c} onChoose={(seconds) => onUpdate({ disappearingSeconds: seconds })} />
         <HeaderButton label={c.pinned ? 'Unpin' : 'Pin'} pressed={c.pinned} onClick={() => onUpdate({ pinned: !c.pinned })}>
           <PinIcon />
         </HeaderButton>

@@ -1,32 +1,43 @@
 /**
  * A button that opens a small menu (the WAI-ARIA menu button pattern): Enter, Space or ArrowDown
- * open it on the first item, arrows move, Escape closes it and returns focus, a click outside closes it.
+ * open it on the first item (the checked one, in a menu of choices), arrows move, Escape closes it
+ * and returns focus, a click outside closes it.
  */
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { CheckIcon } from './icons.tsx';
 
 export interface MenuItem {
   label: string;
   onSelect: () => void;
+  /** Set on every item of a menu of choices (menuitemradio): whether this one is the current choice. */
+  checked?: boolean | undefined;
 }
 
 interface MenuButtonProps {
   /** The button's accessible name (and tooltip). */
   label: string;
   items: MenuItem[];
+  /** Shows the button as on (a setting the menu controls is active). */
+  pressed?: boolean | undefined;
+  /** A heading inside the menu, above the items. */
+  heading?: string | undefined;
   children: ReactNode;
 }
 
-export function MenuButton({ label, items, children }: MenuButtonProps) {
+const ITEM_SELECTOR = '[role="menuitem"], [role="menuitemradio"]';
+
+export function MenuButton({ label, items, pressed = false, heading, children }: MenuButtonProps) {
   const id = useId();
   const [open, setOpen] = useState(false);
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
 
-  const menuItems = () => Array.from(rootRef.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []);
+  const menuItems = () => Array.from(rootRef.current?.querySelectorAll<HTMLElement>(ITEM_SELECTOR) ?? []);
 
   useEffect(() => {
     if (!open) return;
-    menuItems()[0]?.focus();
+    const all = menuItems();
+    (all.find((el) => el.getAttribute('aria-checked') === 'true') ?? all[0])?.focus();
     const onPointer = (event: PointerEvent) => {
       if (!rootRef.current?.contains(event.target as Node)) setOpen(false);
     };
@@ -66,7 +77,7 @@ export function MenuButton({ label, items, children }: MenuButtonProps) {
       <button
         ref={buttonRef}
         type="button"
-        className={`icon-button${open ? ' icon-button-on' : ''}`}
+        className={`icon-button${open || pressed ? ' icon-button-on' : ''}`}
         aria-label={label}
         title={label}
         aria-haspopup="menu"
@@ -84,19 +95,26 @@ export function MenuButton({ label, items, children }: MenuButtonProps) {
       </button>
       {open && (
         <div className="menu" role="menu" id={`${id}-menu`} aria-label={label} onKeyDown={onMenuKeyDown}>
+          {heading && (
+            <div className="menu-heading" aria-hidden="true">
+              {heading}
+            </div>
+          )}
           {items.map((item) => (
             <button
               key={item.label}
               type="button"
-              role="menuitem"
+              role={item.checked === undefined ? 'menuitem' : 'menuitemradio'}
+              aria-checked={item.checked}
               tabIndex={-1}
-              className="menu-item"
+              className={`menu-item${item.checked === undefined ? '' : ' menu-item-choice'}`}
               onClick={() => {
                 // Focus goes back to the button first, so a dialog the item opens returns it there.
                 close();
                 item.onSelect();
               }}
             >
+              {item.checked !== undefined && <span className="menu-check">{item.checked && <CheckIcon />}</span>}
               {item.label}
             </button>
           ))}

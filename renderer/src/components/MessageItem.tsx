@@ -1,8 +1,9 @@
-/** One message bubble: text, time, its own padlock, status (outgoing), pin and retry actions. */
+/** One message bubble: text, time, its countdown if it disappears, its own padlock, status (outgoing), pin and retry actions. */
 import { memo } from 'react';
 import type { Message } from '../../../core/api/types.ts';
 import { statusLabel } from '../format/labels.ts';
 import { clockTime, fullDateTime } from '../format/time.ts';
+import { ExpiryBadge } from './ExpiryBadge.tsx';
 import { PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
@@ -42,6 +43,7 @@ export const MessageItem = memo(function MessageItem({ message: m, showSender, s
           <time dateTime={new Date(m.sentAt).toISOString()} title={fullDateTime(m.sentAt)}>
             {clockTime(m.sentAt)}
           </time>
+          {m.expiresAt !== null && <ExpiryBadge expiresAt={m.expiresAt} />}
           <PadlockButton rating={m.rating} size="small" caption={false} />
           {status && <span className={`message-status status-${m.status}`}>{status}</span>}
         </div>

@@ -141,3 +141,22 @@ export function ShieldIcon(props: IconProps) {
     </svg>
   );
 }
+
+/** A stopwatch: disappearing messages. */
+export function TimerIcon(props: IconProps) {
+  return (
+    <svg {...base} className={props.className}>
+      <circle cx="12" cy="13.5" r="7.5" />
+      <path d="M12 9.5v4l2.5 2" />
+      <path d="M9.5 2.5h5M12 2.5V6" />
+    </svg>
+  );
+}
+
+export function CheckIcon(props: IconProps) {
+  return (
+    <svg {...base} className={props.className}>
+      <path d="m5 12.5 4.5 4.5L19 7.5" />
+    </svg>
+  );
+}

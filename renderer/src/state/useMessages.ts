@@ -1,12 +1,13 @@
 /**
  * The loaded window of one conversation's messages: the newest page first, older pages on
- * demand through the `messages.page` cursor, and live additions and status changes from events.
+ * demand through the `messages.page` cursor, and live additions, status changes and removals
+ * (disappearing messages) from events.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Message } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { useApiEvent, useBridge, useResyncEpoch } from './bridgeContext.ts';
-import { upsertMessages } from './messageOrder.ts';
+import { mergeFreshPage, upsertMessages } from './messageOrder.ts';
 import { useNotify } from './notify.tsx';
 
 const PAGE_SIZE = 50;
@@ -41,7 +42,7 @@ export function useMessages(conversationId: string): MessageWindow {
         if (!live) return;
         setState((s) => ({
           ...s,
-          messages: upsertMessages(s.messages, page.items),
+          messages: s.loaded ? mergeFreshPage(s.messages, page.items, Date.now()) : upsertMessages(s.messages, page.items),
           // After a reconnect keep the older cursor we had: those pages are still loaded.
           olderCursor: s.loaded ? s.olderCursor : page.nextCursor,
           loaded: true,
@@ -82,6 +83,12 @@ export function useMessages(conversationId: string): MessageWindow {
   }, []);
 
   useApiEvent((event) => {
+    if (event.type === 'message.removed') {
+      // A disappearing message ran out: it leaves the log at once.
+      if (event.conversationId !== conversationId) return;
+      setState((s) => (s.messages.some((m) => m.id === event.messageId) ? { ...s, messages: s.messages.filter((m) => m.id !== event.messageId) } : s));
+      return;
+    }
     if (event.type !== 'message.added' && event.type !== 'message.updated') return;
     const { message } = event;
     if (message.conversationId !== conversationId) return;

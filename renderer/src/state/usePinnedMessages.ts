@@ -23,6 +23,10 @@ export function usePinnedMessages(conversationId: string): Message[] {
   }, [bridge, conversationId, epoch]);
 
   useApiEvent((event) => {
+    if (event.type === 'message.removed') {
+      if (event.conversationId === conversationId) setPinned((list) => (list.some((m) => m.id === event.messageId) ? list.filter((m) => m.id !== event.messageId) : list));
+      return;
+    }
     if (event.type !== 'message.updated' && event.type !== 'message.added') return;
     const { message } = event;
     if (message.conversationId !== conversationId) return;

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { SearchHit } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
-import { useBridge } from './bridgeContext.ts';
+import { useApiEvent, useBridge } from './bridgeContext.ts';
 
 const DEBOUNCE_MS = 180;
 const LIMIT = 50;
@@ -37,6 +37,16 @@ export function useSearch(query: string): SearchState {
       clearTimeout(timer);
     };
   }, [bridge, trimmed]);
+
+  // A disappeared message must not stay findable in results already shown.
+  useApiEvent((event) => {
+    if (event.type !== 'message.removed') return;
+    setAnswer((a) =>
+      a.state.kind === 'done' && a.state.hits.some((h) => h.message.id === event.messageId)
+        ? { ...a, state: { kind: 'done', hits: a.state.hits.filter((h) => h.message.id !== event.messageId) } }
+        : a,
+    );
+  });
 
   if (!trimmed) return { kind: 'idle' };
   return answer.query === trimmed ? answer.state : { kind: 'searching' };

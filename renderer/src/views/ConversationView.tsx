@@ -3,12 +3,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConversationSummary, Message } from '../../../core/api/types.ts';
 import { Composer } from '../components/Composer.tsx';
 import { ContactCard } from '../components/ContactCard.tsx';
-import { ConversationHeader } from '../components/ConversationHeader.tsx';
+import { ConversationHeader, type ConversationPatch } from '../components/ConversationHeader.tsx';
 import { FirstUseDialog } from '../components/FirstUseDialog.tsx';
 import { LeavingEncryptionDialog } from '../components/LeavingEncryptionDialog.tsx';
 import { MessageList } from '../components/MessageList.tsx';
 import { PinnedStrip } from '../components/PinnedStrip.tsx';
 import { RequestBar } from '../components/RequestBar.tsx';
+import { timerLabel } from '../format/disappearing.ts';
 import { describeError } from '../format/errors.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
@@ -120,9 +121,15 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
   const { conversation } = state;
   const { contactId } = conversation;
 
-  const onUpdate = (patch: { pinned?: boolean; muted?: boolean; archived?: boolean }) => {
+  const onUpdate = (patch: ConversationPatch) => {
     bridge.call('conversations.update', { conversationId, ...patch }).catch((error: unknown) => {
-      notify(`Couldn't update the conversation: ${describeError(error)}`);
+      const what =
+        patch.disappearingSeconds === undefined
+          ? 'update the conversation'
+          : patch.disappearingSeconds === 0
+            ? 'turn off disappearing messages'
+            : `set disappearing messages to ${timerLabel(patch.disappearingSeconds)}`;
+      notify(`Couldn't ${what}: ${describeError(error)}`);
     });
   };
 

@@ -269,6 +269,17 @@ describe('native client against a real relay', () => {
     expect(alice.messages.find((m) => m.text === 'gone in an hour')!.timer).toBe(3600);
   });
 
+  it('with several relays, new mailboxes go on one that is connected', async () => {
+    const down = await startRelayProcess(makeDataDir());
+    const carol = party('CarolM', { relays: [down.url, relay.url] });
+    await until(() => carol.client.online && carol.client.pool.isUp(down.url), 10_000, 'both relays up');
+    await down.kill();
+    removeDir(down.dataDir);
+    await until(() => !carol.client.pool.isUp(down.url), 10_000, 'one relay down');
+    expect(carol.client.online).toBe(true);
+    for (let i = 0; i < 4; i++) expect((await carol.client.createInvite({ kind: 'one-use' })).relay).toBe(relay.url);
+  });
+
   it('two relays: each side reads on its own relay and writes to the other', async () => {
     const alice = party('AliceR', { relays: [relay.url] });
     const bob = party('BobR', { relays: [relay2.url] });

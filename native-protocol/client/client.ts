@@ -217,15 +217,25 @@ export class NativeClient {
     await this.serial.idle();
   }
 
-  /** Whether the home relay is connected. */
+  /** Whether at least one of the profile's own relays is connected. */
   get online(): boolean {
-    return this.pool.isUp(this.relays[0]!);
+    return this.relays.some((r) => this.pool.isUp(r));
+  }
+
+  /**
+   * The relay a new mailbox goes on: a random one of the profile's relays, so that one relay sees
+   * only part of a profile's relationships (SPEC §11).
+   */
+  private pickRelay(): string {
+    const connected = this.relays.filter((r) => this.pool.isUp(r));
+    const from = connected.length > 0 ? connected : this.relays;
+    return from[Math.floor(Math.random() * from.length)]!;
   }
 
   // ---- invites ----------------------------------------------------------------------------
 
   async createInvite(opts: InviteOptions): Promise<InviteRecord> {
-    const relay = this.relays[0]!;
+    const relay = this.pickRelay();
     const now = this.now();
     const expiresIn = opts.expiresInSeconds ?? DEFAULT_EXPIRY_S[opts.kind];
     if (opts.kind === 'multi-use' && (!opts.uses || opts.uses < 2)) throw new ClientError('invalid', 'Say how many people may use this invite (2 or more).');
@@ -365,7 +375,7 @@ export class NativeClient {
       throw new ClientError('expired', `This invite expired on ${new Date(invite.exp * 1000).toUTCString()}. Ask ${invite.name || 'them'} for a new one.`);
     }
     if (Buffer.from(invite.bundle.ik).equals(this.identityKey)) throw new ClientError('invalid', 'This is your own invite. Send it to the person you want to talk to.');
-    const home = this.relays[0]!;
+    const home = this.pickRelay();
     const seed = newSeed();
     const created = await this.withMailboxRetry(home, (c) => c.create(receiveKeyOf({ seed } as MailboxRecord)));
     const rid = localId('n_');
@@ -436,7 +446,7 @@ export class NativeClient {
     try {
       const rel0 = load<RelRecord>(this.storage, RNS.rel, rid);
       if (!rel0 || rel0.state !== 'needs-ack' || !rel0.theirs) return;
-      const home = this.relays[0]!;
+      const home = this.pickRelay();
       let mine = rel0.mine;
       let cap: string | null = null;
       if (!mine) {
@@ -872,8 +882,13 @@ export class NativeClient {
       .map((m) => this.owned(m));
   }
 
+  private wasOnline = false;
+
   private linkChanged(relay: string, up: boolean): void {
-    if (relay === this.relays[0]) this.events.connection(up);
+    if (this.relays.includes(relay) && this.online !== this.wasOnline) {
+      this.wasOnline = this.online;
+      this.events.connection(this.wasOnline);
+    }
     if (up) {
       // Sessions waiting on a handshake get another try now that a relay is back.
       for (const rel of all<RelRecord>(this.storage, RNS.rel)) if (rel.state === 'needs-ack') void this.finishHandshake(rel.rid);

@@ -115,6 +115,11 @@ export type AdapterEvent =
    * core makes sure the contact and the direct conversation exist, so the user sees them at once.
    */
   | { type: 'peer'; accountId: string; peer: RemotePerson; request?: boolean | undefined }
+  /**
+   * A group room this account is in appeared or changed (made here or elsewhere, renamed, members
+   * changed); `left`: the account is no longer in it. Core keeps the group conversation in step.
+   */
+  | { type: 'group'; accountId: string; roomId: string; title: string; left: boolean }
   /** The peer (or a group member) changed the conversation's disappearing timer. */
   | { type: 'disappearing'; accountId: string; conversation: RemoteConversationRef; seconds: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
@@ -152,6 +157,8 @@ export interface Adapter {
   messagesStored?(remoteIds: readonly string[]): void;
   /** Invites (the native protocol); absent on protocols without them. */
   readonly invites?: InviteActions | undefined;
+  /** Making and managing group rooms, where the protocol lets a client do that. */
+  readonly groups?: GroupActions | undefined;
   /** Out-of-band identity checks (safety numbers); absent where the protocol has none. */
   readonly verification?: VerificationActions | undefined;
   on<E extends AdapterEventType>(
@@ -250,6 +257,24 @@ export interface InviteActions {
   quarantine(): QuarantinedAccept[];
   /** Accepts or rejects held accepts; `ids: 'all'` for every one. */
   decideQuarantine(ids: readonly string[] | 'all', accept: boolean): Promise<void>;
+}
+
+/** A member of a group room, as the account knows them. */
+export interface GroupMemberInfo {
+  /** The member's address on this protocol (a peer address the account can reach), or null when it has no route to them. */
+  address: string | null;
+  displayName: string;
+  isSelf: boolean;
+  isAdmin: boolean;
+}
+
+/** Group operations an adapter offers. Errors are thrown as `AdapterActionError`. */
+export interface GroupActions {
+  /** Makes a group with these peers (by address); returns its room. */
+  create(name: string, members: readonly string[]): Promise<{ roomId: string; title: string }>;
+  /** Sets who is in the group (peers by address; the account itself stays). Only the group's admin may. */
+  setMembers(roomId: string, members: readonly string[]): Promise<void>;
+  members(roomId: string): GroupMemberInfo[];
 }
 
 /** A safety number: the same on both sides when nobody is in the middle. */

@@ -11,6 +11,7 @@ import {
   type AdapterEvent,
   type AdapterEventType,
   type AdapterServices,
+  type GroupActions,
   type InviteActions,
   type InviteInfo,
   type OutgoingMessage,
@@ -35,6 +36,7 @@ export class NativeAdapter implements Adapter {
   readonly client: NativeClient;
   readonly invites: InviteActions;
   readonly verification: VerificationActions;
+  readonly groups: GroupActions;
   private readonly listeners = new Map<AdapterEventType, Set<Listener>>();
   private status: AccountStatus = 'offline';
   /** Facts per route: asked for every stored message, changed only when the client says a peer or group changed. */
@@ -56,7 +58,10 @@ export class NativeAdapter implements Adapter {
           this.factsCache.clear();
           this.peerChanged(rid);
         },
-        group: () => this.factsCache.clear(),
+        group: (gid) => {
+          this.factsCache.clear();
+          this.groupChanged(gid);
+        },
         timer: (ref, seconds) => this.timerChanged(ref, seconds),
         connection: (up) => this.setStatus(up ? 'online' : 'connecting'),
         changed: (topic) => this.emit({ type: 'changed', accountId: this.accountId, topic }),
@@ -65,6 +70,7 @@ export class NativeAdapter implements Adapter {
     });
     this.invites = this.inviteActions();
     this.verification = this.verificationActions();
+    this.groups = this.groupActions();
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -172,6 +178,35 @@ export class NativeAdapter implements Adapter {
     if (!p || p.state === 'quarantined' || p.state === 'refused') return;
     this.emit({ type: 'peer', accountId: this.accountId, peer: { address: rid, displayName: p.name }, request: p.request });
     this.emitFacts(rid);
+  }
+
+  private groupChanged(gid: string): void {
+    const g = this.client.group(gid);
+    if (!g) return;
+    this.emit({ type: 'group', accountId: this.accountId, roomId: gid, title: g.name, left: g.left });
+    this.emitFacts(gid);
+  }
+
+  private groupActions(): GroupActions {
+    const c = this.client;
+    return {
+      create: async (name, members) => {
+        const g = await guard(() => c.createGroup(name, [...members]));
+        return { roomId: g.gid, title: g.name };
+      },
+      setMembers: async (roomId, members) => {
+        await guard(() => c.setGroupMembers(roomId, [...members]));
+      },
+      members: (roomId) => {
+        const g = c.group(roomId);
+        if (!g) throw new AdapterActionError('not-found', 'That group does not exist.');
+        return g.members.map((m) => {
+          const self = Buffer.from(m.ik).equals(c.identityKey);
+          const rel = self ? null : c.relByKey(m.ik);
+          return { address: rel?.rid ?? null, displayName: self ? c.profile.displayName : (rel?.name ?? m.name), isSelf: self, isAdmin: Buffer.from(m.ik).equals(g.admin) };
+        });
+      },
+    };
   }
 
   private timerChanged(ref: { rid: string } | { gid: string }, seconds: number): void {

@@ -178,7 +178,7 @@ export class Receiver {
           if (out.length === 0) ackNow.push(m.seq);
         } catch (e) {
           // One bad envelope never blocks a mailbox: report it, drop it, go on (SPEC §6).
-          const reason = e instanceof Error ? e.message : String(e);
+          const reason = (e instanceof Error ? e.message : String(e)).slice(0, 300);
           this.c.log.warn('envelope refused', { relay: mb.relay, seq: m.seq, reason });
           after.push(() => this.c.events.problem(`A message could not be read and was dropped: ${reason}`));
           ackNow.push(m.seq);

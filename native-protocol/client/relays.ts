@@ -143,7 +143,7 @@ export class RelayPool {
 
   private dial(link: Link): void {
     if (link.connecting || link.conn || this.stopped || link.retryTimer) return;
-    link.connecting = RelayConnection.connect(link.url);
+    link.connecting = RelayConnection.connect(link.url, { queueBeyondInFlight: true });
     link.connecting.then(
       (conn) => void this.up(link, conn),
       (e: unknown) => {

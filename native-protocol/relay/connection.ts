@@ -88,6 +88,12 @@ export interface ConnectOptions {
    * a NAT forgot the flow) that would otherwise only show up as request timeouts.
    */
   pingIntervalMs?: number;
+  /**
+   * Keep at most the relay's announced `maxInFlight` requests (default 64) unanswered and queue the
+   * rest here, instead of letting the relay refuse them as `rate-limited` (default false: tests of
+   * the relay's own limit send past it on purpose).
+   */
+  queueBeyondInFlight?: boolean;
 }
 
 type Frame = Record<string, unknown>;
@@ -127,6 +133,9 @@ const DEFAULT_PING_INTERVAL_MS = 30_000;
 export class RelayConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Requests waiting for a free in-flight slot (only with `queueBeyondInFlight`). */
+  private readonly queued: (() => void)[] = [];
+  private inFlightCap = Infinity;
   private readonly waitingListeners = new Set<(mailbox: string) => void>();
   private readonly errorListeners = new Set<(e: RelayError) => void>();
   private readonly closeListeners = new Set<() => void>();
@@ -197,7 +206,9 @@ export class RelayConnection {
           return;
         }
         const limits = isRecord(hello.limits) ? (hello.limits as AnnouncedLimits) : {};
-        resolve(new RelayConnection(ws, hello.challenge, limits, timeoutMs, pingIntervalMs));
+        const conn = new RelayConnection(ws, hello.challenge, limits, timeoutMs, pingIntervalMs);
+        if (opts.queueBeyondInFlight) conn.inFlightCap = typeof limits.maxInFlight === 'number' && limits.maxInFlight > 0 ? limits.maxInFlight : 64;
+        resolve(conn);
       });
     });
   }
@@ -347,19 +358,29 @@ export class RelayConnection {
 
   /** Sends one request frame (v and id are filled in) and resolves with the ok reply, or rejects with a RelayError. */
   request(body: Frame): Promise<Frame> {
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (this.ws.readyState !== WebSocket.OPEN) {
-        reject(new RelayError('closed', 'connection closed'));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RelayError('timeout', `no reply to ${String(body.op)} in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, ...body, id }));
+      const send = (): void => {
+        if (this.ws.readyState !== WebSocket.OPEN) {
+          reject(new RelayError('closed', 'connection closed'));
+          return;
+        }
+        const id = this.nextId++;
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          this.release();
+          reject(new RelayError('timeout', `no reply to ${String(body.op)} in ${this.timeoutMs} ms`));
+        }, this.timeoutMs);
+        this.pending.set(id, { resolve, reject, timer });
+        this.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, ...body, id }));
+      };
+      if (this.pending.size < this.inFlightCap) send();
+      else this.queued.push(send);
     });
+  }
+
+  /** A slot came free: the next queued request goes. */
+  private release(): void {
+    while (this.queued.length > 0 && this.pending.size < this.inFlightCap) this.queued.shift()!();
   }
 
   /** Sends raw bytes as a text frame — for tests of malformed input. */
@@ -402,6 +423,7 @@ export class RelayConnection {
     clearTimeout(p.timer);
     if (frame.ok === true) p.resolve(frame);
     else p.reject(relayError ?? new RelayError('bad-reply', 'reply is neither ok nor error'));
+    this.release();
   }
 
   private failAll(e: RelayError): void {
@@ -410,5 +432,7 @@ export class RelayConnection {
       p.reject(e);
     }
     this.pending.clear();
+    // Queued requests find the socket closed and reject with `closed` too.
+    for (const send of this.queued.splice(0)) send();
   }
 }

@@ -5,6 +5,7 @@
  *   tsx bench/run.ts [--conversations N] [--messages M] [--quick] [--keep] [--in-process]
  *                    [--no-ui | --ui-only] [--ui-conversations N] [--ui-messages B] [--ui-trace FILE]
  *                    [--no-relay | --relay-only] [--relay-messages N] [--relay-per-mailbox]
+ *                    [--no-native | --native-only]
  *
  * Defaults: 10 000 conversations / 1 000 000 messages; --quick: 1 000 / 50 000.
  * Then the UI benchmark (bench/ui.ts, headless Chromium on the built renderer): 10 000
@@ -14,6 +15,9 @@
  * 200 000 messages saturating, then 20 000 msg/s paced for 5 s; --quick: 50 000 and 2 s.
  * --no-relay skips it, --relay-only runs only it; --relay-per-mailbox makes its receiver fetch and
  * ack one mailbox per request instead of batching across mailboxes.
+ * Then the native-protocol benchmark (bench/native.ts): 5 000 messages encrypted and decrypted
+ * through the client vs raw libsignal calls, PQXDH setups, and a backlog decrypted into a core;
+ * --quick: 1 000. --no-native skips it, --native-only runs only it.
  */
 import { runBenchmark } from './benchmark.ts';
 import { formatReport, formatUiReport } from './report.ts';
@@ -34,6 +38,9 @@ function parseArgs(argv: readonly string[]) {
     uiDeepMessages: 2_000,
     uiTrace: undefined as string | undefined,
     relay: true,
+    native: true,
+    nativeMessages: 5_000,
+    nativeSetups: 200,
     relayMessages: 200_000,
     relayPacedSeconds: 5,
     relayReceiver: 'batch' as 'batch' | 'per-mailbox',
@@ -54,6 +61,8 @@ function parseArgs(argv: readonly string[]) {
         opts.uiDeepMessages = 1_000;
         opts.relayMessages = 50_000;
         opts.relayPacedSeconds = 2;
+        opts.nativeMessages = 1_000;
+        opts.nativeSetups = 50;
         break;
       case '--conversations':
         opts.conversations = num();
@@ -73,6 +82,7 @@ function parseArgs(argv: readonly string[]) {
       case '--ui-only':
         opts.core = false;
         opts.relay = false;
+        opts.native = false;
         break;
       case '--no-relay':
         opts.relay = false;
@@ -80,6 +90,15 @@ function parseArgs(argv: readonly string[]) {
       case '--relay-only':
         opts.core = false;
         opts.ui = false;
+        opts.native = false;
+        break;
+      case '--no-native':
+        opts.native = false;
+        break;
+      case '--native-only':
+        opts.core = false;
+        opts.ui = false;
+        opts.relay = false;
         break;
       case '--relay-messages':
         opts.relayMessages = num();
@@ -101,7 +120,7 @@ function parseArgs(argv: readonly string[]) {
       }
       default:
         throw new Error(
-          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox`,
+          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox --no-native --native-only`,
         );
     }
   }
@@ -109,7 +128,7 @@ function parseArgs(argv: readonly string[]) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-if (!opts.core && !opts.ui && !opts.relay) throw new Error('those options together leave nothing to run');
+if (!opts.core && !opts.ui && !opts.relay && !opts.native) throw new Error('those options together leave nothing to run');
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const started = new Date();
 if (opts.core) {
@@ -143,4 +162,10 @@ if (opts.relay) {
     log,
   });
   process.stdout.write(`${formatRelayReport(relay)}\n(started ${relayStarted.toISOString()}, node ${process.version})\n`);
+}
+if (opts.native) {
+  const { runNativeBenchmark, formatNativeReport } = await import('./native.ts');
+  const nativeStarted = new Date();
+  const native = await runNativeBenchmark({ messages: opts.nativeMessages, setups: opts.nativeSetups });
+  process.stdout.write(`${formatNativeReport(native)}\n(started ${nativeStarted.toISOString()}, node ${process.version})\n`);
 }

@@ -20,6 +20,8 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
     request: false,
     rating,
     disappearingSeconds: 0,
+    accountId: null,
+    left: false,
     ...over,
   };
 }

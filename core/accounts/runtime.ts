@@ -22,6 +22,7 @@ const LISTENED: Record<AdapterEventType, true> = {
   'route-facts': true,
   error: true,
   peer: true,
+  group: true,
   disappearing: true,
   changed: true,
 };
@@ -145,6 +146,7 @@ export class AccountRuntime {
       displayName: e.row.display_name,
       status: e.status,
       error: e.error,
+      canCreateGroups: !!e.adapter?.groups,
     };
   }
 

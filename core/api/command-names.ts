@@ -18,6 +18,7 @@ export const COMMAND_NAMES = [
   'messages.cancel',
   'search',
   'contacts.get',
+  'contacts.list',
   'contacts.pinRoute',
   'settings.get',
   'settings.set',
@@ -34,6 +35,9 @@ export const COMMAND_NAMES = [
   'safety.get',
   'safety.setVerified',
   'safety.acknowledgeChange',
+  'groups.create',
+  'groups.members',
+  'groups.setMembers',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

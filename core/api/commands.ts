@@ -6,7 +6,9 @@ import { z } from 'zod';
 import type {
   Account,
   Contact,
+  ContactBrief,
   ConversationSummary,
+  GroupMember,
   Invite,
   Message,
   Page,
@@ -77,6 +79,11 @@ export const commandSchemas = {
   'messages.cancel': z.strictObject({ messageId: id }),
   search: z.strictObject({ query: z.string().max(1000), limit }),
   'contacts.get': z.strictObject({ contactId: id }),
+  /**
+   * The people the user chats with (a 1:1 conversation that is not a pending request), by name;
+   * with `accountId`, only those reachable through that account (who can be put in its groups).
+   */
+  'contacts.list': z.strictObject({ accountId: id.optional(), query: z.string().max(200).optional(), limit }),
   'contacts.pinRoute': z.strictObject({ contactId: id, identityId: id.nullable() }),
   'settings.get': z.strictObject({}),
   'settings.set': z.strictObject({
@@ -119,6 +126,19 @@ export const commandSchemas = {
   'safety.setVerified': z.strictObject({ identityId: id, verified: z.boolean() }),
   /** The user accepts a contact's changed key (trusted again, not verified). */
   'safety.acknowledgeChange': z.strictObject({ identityId: id }),
+  /**
+   * Makes a group chat with these contacts on an account that can (the first running one whose
+   * network lets Switchboard make groups, when none is named); its conversation exists at once.
+   */
+  'groups.create': z.strictObject({
+    accountId: id.optional(),
+    name: z.string().trim().min(1).max(100),
+    contactIds: z.array(id).min(1).max(100),
+  }),
+  /** Who is in a group chat (the user included). */
+  'groups.members': z.strictObject({ conversationId: id }),
+  /** Sets who is in a group chat besides the user (its admin only): add people, or remove them. */
+  'groups.setMembers': z.strictObject({ conversationId: id, contactIds: z.array(id).max(100) }),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** The result type of each command. */
@@ -154,6 +174,10 @@ export interface CommandResults {
   'safety.get': SafetyNumberView;
   'safety.setVerified': SafetyNumberView;
   'safety.acknowledgeChange': SafetyNumberView;
+  'contacts.list': ContactBrief[];
+  'groups.create': ConversationSummary;
+  'groups.members': GroupMember[];
+  'groups.setMembers': GroupMember[];
 }
 
 export type CommandParams = { [K in CommandName]: z.input<(typeof commandSchemas)[K]> };

@@ -66,6 +66,8 @@ export interface Account {
   displayName: string;
   status: AccountStatus;
   error?: string | undefined;
+  /** Its running adapter can make group chats (`groups.create`) and list and change their members. */
+  canCreateGroups: boolean;
 }
 
 /** A contact's address on one protocol, reached through one account. */
@@ -97,6 +99,24 @@ export interface Contact {
   pinnedIdentityId: string | null;
 }
 
+/** A contact as a list shows it: who, and the protocols they are reachable on. */
+export interface ContactBrief {
+  id: string;
+  displayName: string;
+  protocols: Protocol[];
+}
+
+/** A member of a group chat, as the group's account knows them. */
+export interface GroupMember {
+  displayName: string;
+  /** The member's contact, or null when the account has no chat with them (someone only the group links you to). */
+  contactId: string | null;
+  /** The user. */
+  isSelf: boolean;
+  /** May change who is in the group. */
+  isAdmin: boolean;
+}
+
 export type ConversationKind = 'direct' | 'group';
 
 export interface ConversationSummary {
@@ -117,6 +137,10 @@ export interface ConversationSummary {
   rating: Rating;
   /** The disappearing-messages timer in seconds that messages sent from now on carry; 0: off. */
   disappearingSeconds: number;
+  /** A group room's account (see `Account.canCreateGroups` for what it can do); null for a 1:1 conversation. */
+  accountId: string | null;
+  /** A group the user is no longer in (removed, or left): readable, but nothing can be sent to it. */
+  left: boolean;
 }
 
 export type MessageStatus =

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdapterActionError } from '../../adapters/contract.ts';
 import { ApiError } from '../api/commands.ts';
-import { toApiError } from './native.ts';
+import { toApiError } from './adapter-errors.ts';
 
 describe('toApiError', () => {
   it.each([

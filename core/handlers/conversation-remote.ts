@@ -6,13 +6,14 @@ import type { Adapter, RemoteConversationRef } from '../../adapters/contract.ts'
 import { ApiError } from '../api/commands.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow, identitiesOf } from '../contacts/routes.ts';
+import { hasLeft, LEFT_GROUP_REASON } from '../groups/membership.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { protocolLabel } from '../security/index.ts';
 import { getSettings } from '../settings/settings.ts';
 import type { ConversationRow, IdentityRow } from '../store/rows.ts';
 import { pluck } from '../store/statements.ts';
 import type { Protocol } from '../api/types.ts';
-import { toApiError } from './native.ts';
+import { toApiError } from './adapter-errors.ts';
 
 const log = createLogger('conversation-remote');
 
@@ -52,6 +53,7 @@ function directTarget(ctx: CoreContext, identity: IdentityRow): RemoteTarget {
  */
 function timerTarget(ctx: CoreContext, conv: ConversationRow): RemoteTarget {
   if (conv.kind === 'group') {
+    if (hasLeft(conv)) throw new ApiError('conflict', LEFT_GROUP_REASON);
     const target = groupTarget(ctx, conv);
     if (!target) throw new ApiError('conflict', 'This group has no account to reach it through.');
     return target;

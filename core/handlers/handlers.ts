@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import { ApiError, type CommandName, type CommandResults, type commandSchemas } from '../api/commands.ts';
 import type { Account, SearchHit } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
+import { listContacts } from '../contacts/list.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
+import { groupHandlers } from './groups.ts';
 import { nativeHandlers } from './native.ts';
 import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
@@ -65,6 +67,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       address: row.address,
       displayName: row.display_name,
       status: 'offline',
+      canCreateGroups: false,
     };
 
   return {
@@ -185,6 +188,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return out;
     },
     'contacts.get': (p) => contactView(ctx, contact(p.contactId), getSettings(db)),
+    'contacts.list': (p) => listContacts(db, p),
     'contacts.pinRoute': (p) => {
       contact(p.contactId);
       if (p.identityId !== null) {
@@ -257,5 +261,6 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return { removed: true as const };
     },
     ...nativeHandlers(ctx, { announceConversation }),
+    ...groupHandlers(ctx, { announceConversation }),
   };
 }

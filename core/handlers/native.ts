@@ -5,22 +5,23 @@
  * padlocks in step with what changed.
  */
 import type {
-  AdapterActionError,
   InviteActions,
   InviteInfo,
   QuarantinedAccept,
   SafetyNumber,
   VerificationActions,
 } from '../../adapters/contract.ts';
-import { ApiError, type ApiErrorShape } from '../api/commands.ts';
+import { ApiError } from '../api/commands.ts';
 import type { ConversationSummary, Invite, QuarantineEntry, SafetyNumberView } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { directConversation, resolveIdentity } from '../contacts/resolve.ts';
 import { announceRoutesChanged } from '../inbox/announce.ts';
 import { quarantineCount } from '../ingest/changes.ts';
 import { createLogger, errorText } from '../log/logger.ts';
-import type { AccountRow, IdentityRow } from '../store/rows.ts';
+import type { AccountRow, ConversationRow, IdentityRow } from '../store/rows.ts';
 import { pluck, stmt } from '../store/statements.ts';
+import { attempt, attemptAsync, toApiError } from './adapter-errors.ts';
+import { tellPeerAccepted } from './conversation-remote.ts';
 import type { Handlers } from './handlers.ts';
 
 const log = createLogger('native-handlers');
@@ -43,46 +44,6 @@ export interface NativeHandlerDeps {
 }
 
 const NO_INVITES = 'Set up encrypted chat first: invites need a Switchboard encrypted-chat account, and it must be running.';
-
-/** How each refusal of an adapter reads at the api. */
-const ACTION_ERROR_CODES: Record<AdapterActionError['code'], ApiErrorShape['code']> = {
-  invalid: 'bad-request',
-  expired: 'conflict',
-  revoked: 'conflict',
-  'used-up': 'conflict',
-  'not-found': 'not-found',
-  unavailable: 'unavailable',
-};
-
-/**
- * An adapter's refusal as an api error, keeping its user-facing message; anything else unchanged
- * (the api turns it into `internal`). Matched by name and code rather than `instanceof`, so a
- * second copy of the contract module in a bundle cannot turn a refusal into an internal error.
- */
-export function toApiError(e: unknown): unknown {
-  if (!(e instanceof Error) || e.name !== 'AdapterActionError') return e;
-  const code = (e as Partial<AdapterActionError>).code;
-  if (typeof code !== 'string' || !Object.hasOwn(ACTION_ERROR_CODES, code)) return e;
-  return new ApiError(ACTION_ERROR_CODES[code], e.message);
-}
-
-/** Runs a synchronous adapter action, mapping its refusals. */
-function attempt<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
-
-/** Runs an asynchronous adapter action, mapping its refusals. */
-async function attemptAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw toApiError(e);
-  }
-}
 
 // Only the contract's fields cross to the renderer, whatever else an adapter's objects carry.
 function toInvite(accountId: string, i: InviteInfo): Invite {
@@ -218,14 +179,16 @@ export function nativeHandlers(ctx: CoreContext, deps: NativeHandlerDeps): Pick<
       const { row, invites } = invitesOf(p.accountId);
       const { peer } = await attemptAsync(() => invites.accept(p.link));
       const now = ctx.now();
-      const { conversationId, contactId } = db.transaction(() => {
+      const { conversationId, contactId, wasRequest } = db.transaction(() => {
         const identity = resolveIdentity(db, row.id, row.protocol, peer, now);
         const name = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
         const conv = directConversation(db, identity.contact_id, name, now);
         // The user asked for this person: the conversation belongs in the inbox, whatever it was.
         if (!conv.created) stmt(db, 'UPDATE conversations SET request = 0, archived = 0 WHERE id = ?').run(conv.row.id);
-        return { conversationId: conv.row.id, contactId: identity.contact_id };
+        return { conversationId: conv.row.id, contactId: identity.contact_id, wasRequest: !conv.created && conv.row.request === 1 };
       })();
+      // A request accepted this way is accepted as with `conversations.acceptRequest`: the adapters hear it.
+      if (wasRequest) tellPeerAccepted(ctx, stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(conversationId) as ConversationRow);
       ctx.emit({ type: 'contact.updated', contactId });
       return deps.announceConversation(conversationId);
     },

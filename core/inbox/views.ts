@@ -1,6 +1,7 @@
 import type { ConversationSummary, Message, MessageStatus, Protocol, Rating, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow } from '../contacts/routes.ts';
+import { hasLeft } from '../groups/membership.ts';
 import { parseFacts } from '../ingest/validate.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { factsById } from '../store/facts.ts';
@@ -72,6 +73,8 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
     request: row.request === 1,
     rating,
     disappearingSeconds: row.disappear_seconds,
+    accountId: row.kind === 'group' ? row.account_id : null,
+    left: hasLeft(row),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { AdapterEvent, Protocol } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
 import { directConversation, groupConversation, normaliseAddress, resolveIdentity } from '../contacts/resolve.ts';
+import { syncGroupConversation } from '../groups/membership.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
 import { getSettings } from '../settings/settings.ts';
@@ -358,6 +359,9 @@ export class Ingestor {
       case 'peer':
         this.applyPeer(e, fx);
         return;
+      case 'group':
+        this.applyGroup(e, fx);
+        return;
       case 'disappearing':
         this.applyTimer(e, fx);
         return;
@@ -408,6 +412,21 @@ export class Ingestor {
     const conv = directConversation(db, identity.contact_id, contactName, now, { request: e.request });
     fx.conversations.add(conv.row.id);
     fx.routes.add(e.accountId);
+  }
+
+  /**
+   * A group room appeared or changed (made here or by someone else, renamed, members changed, or
+   * the account removed from it): its conversation exists from now on, before any message, and
+   * carries the room's title and whether the account is still in it.
+   */
+  private applyGroup(e: Extract<AdapterEvent, { type: 'group' }>, fx: BatchEffects): void {
+    if (!this.protocolOf(e.accountId)) {
+      log.warn('group for an unknown account dropped', { accountId: e.accountId });
+      return;
+    }
+    const id = syncGroupConversation(this.ctx.db, e, this.ctx.now());
+    if (id) fx.conversations.add(id);
+    else log.info('left a group never stored; nothing to show', { accountId: e.accountId });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { AdapterSendError, type RemoteConversationRef, type SendErrorClass } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow, identityFacts } from '../contacts/routes.ts';
+import { hasLeft, LEFT_GROUP_REASON } from '../groups/membership.ts';
 import { colourDropped } from '../routing/index.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { factsById } from '../store/facts.ts';
@@ -238,6 +239,8 @@ export class Outbox {
   private remoteRef(conv: ConversationRow, row: OutboxRow): RemoteConversationRef {
     if (conv.kind === 'group') {
       if (!conv.remote_id) throw new AdapterSendError('permanent', 'This group has no address to send to.');
+      // Queued before the account was removed from the group: it can no longer go.
+      if (hasLeft(conv)) throw new AdapterSendError('permanent', LEFT_GROUP_REASON);
       return { kind: 'group', roomId: conv.remote_id, title: conv.title };
     }
     const identity = row.identity_id

@@ -3,6 +3,7 @@ import { ApiError } from '../api/commands.ts';
 import type { Protocol, Route, SendResult } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow, identityFacts, toIdentity } from '../contacts/routes.ts';
+import { hasLeft, LEFT_GROUP_REASON } from '../groups/membership.ts';
 import { bumpConversation } from '../ingest/ingest.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { parseFacts } from '../ingest/validate.ts';
@@ -128,6 +129,7 @@ export function placeMessage(
   const { db } = ctx;
   if (conv.kind === 'group') {
     if (!conv.account_id || !conv.remote_id) throw new ApiError('conflict', 'This group has no account to send through.');
+    if (hasLeft(conv)) throw new ApiError('conflict', LEFT_GROUP_REASON);
     const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(conv.account_id) as Protocol;
     const facts = ctx.accounts.factsFor(conv.account_id, conv.remote_id) ?? parseFacts(conv.facts);
     return { kind: 'placed', placement: { state: 'pending', accountId: conv.account_id, identityId: null, protocol, facts, decision: null }, note: null };

@@ -364,3 +364,19 @@ describe('003-disappearing-messages', () => {
     db.close();
   });
 });
+
+describe('004-group-membership', () => {
+  it('keeps every conversation in its group (left_group 0) and refuses anything but 0 or 1', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
+    const { conversationId } = seedConversation(db);
+    expect(migrate(db)).toBe(NEWEST);
+    expect(db.prepare('SELECT left_group FROM conversations').pluck().all()).toEqual([0]);
+    db.prepare('UPDATE conversations SET left_group = 1 WHERE id = ?').run(conversationId);
+    expect(() => db.prepare('UPDATE conversations SET left_group = 2 WHERE id = ?').run(conversationId)).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CONSTRAINT_CHECK' }),
+    );
+    db.close();
+  });
+});

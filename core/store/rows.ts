@@ -50,6 +50,8 @@ export interface ConversationRow {
   folder: ConversationFolder;
   /** The disappearing-messages timer in seconds; 0: off. */
   disappear_seconds: number;
+  /** 1 once the account is no longer in this group room (readable, sending refused); 0 otherwise. */
+  left_group: number;
 }
 
 /** The conversation lists: the inbox, the archive, and message requests. */

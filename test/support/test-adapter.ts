@@ -23,6 +23,7 @@ import {
   type SendReceipt,
 } from '../../adapters/contract.ts';
 import { AdapterRegistry } from '../../adapters/registry.ts';
+import { TestGroups, type TestRoom } from './test-groups.ts';
 import { TestInvites, TestVerification, type InviteTarget } from './test-native.ts';
 
 /** The adapter kind the test double registers under. */
@@ -56,6 +57,8 @@ export class TestAdapter implements Adapter {
   readonly invites: TestInvites | undefined;
   /** Native accounts only: safety numbers. */
   readonly verification: TestVerification | undefined;
+  /** Native accounts only: group chats (see test-groups.ts). */
+  readonly groups: TestGroups | undefined;
   /** Peer addresses this account has exchanged messages or invites with (safety numbers need one). */
   readonly knownPeers = new Set<string>();
 
@@ -78,6 +81,7 @@ export class TestAdapter implements Adapter {
     this.accountId = account.id;
     this.invites = account.protocol === 'native' ? new TestInvites(this, network) : undefined;
     this.verification = account.protocol === 'native' ? new TestVerification(this, network) : undefined;
+    this.groups = account.protocol === 'native' ? new TestGroups(this, network) : undefined;
     this.setDisappearing = network.noDisappearing.has(account.protocol)
       ? undefined
       : async (conversation, seconds) => {
@@ -206,6 +210,8 @@ export class TestNetwork {
   readonly outsideInvites = new Map<string, RemotePerson>();
   /** Hold every accept of an invite in the inviter's quarantine (as a flood would). */
   quarantineAccepts = false;
+  /** Group rooms made by test accounts (or placed by `outsideGroup`), by room id. */
+  readonly rooms = new Map<string, TestRoom>();
   /** The clock invites expire by. */
   now: () => number = Date.now;
   private readonly keyVersions = new Map<string, number>();
@@ -218,6 +224,50 @@ export class TestNetwork {
       this.adapters.set(account.id, a);
       return a;
     });
+  }
+
+  /** A fresh number for ids made on the network. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** The native test account with this address, if it is on the network. */
+  accountByAddress(address: string): TestAdapter | undefined {
+    for (const a of this.adapters.values()) if (a.protocol === 'native' && a.account.address === address) return a;
+    return undefined;
+  }
+
+  /** Every test account in the room hears it appeared or changed; those in `removed` hear they left it. */
+  announceRoom(room: TestRoom, removed: readonly RemotePerson[]): void {
+    const tell = (address: string, left: boolean) => {
+      const a = this.accountByAddress(address);
+      a?.emitRaw({ type: 'group', accountId: a.accountId, roomId: room.roomId, title: room.title, left });
+    };
+    for (const m of room.members) tell(m.address, false);
+    for (const m of removed) tell(m.address, true);
+  }
+
+  /**
+   * Someone not modelled on the network made a group with this account in it (they are its admin):
+   * the account hears about it and has a chat with the admin; `others` are members it may not know.
+   */
+  outsideGroup(accountId: string, title: string, admin: RemotePerson, others: RemotePerson[] = []): TestRoom {
+    const a = this.adapter(accountId);
+    const room: TestRoom = {
+      roomId: `outside-group-${this.nextSeq()}`,
+      title,
+      admin: admin.address,
+      members: [admin, { address: a.account.address, displayName: a.account.displayName }, ...others],
+    };
+    this.rooms.set(room.roomId, room);
+    a.knownPeers.add(admin.address);
+    this.announceRoom(room, []);
+    return room;
+  }
+
+  /** A group event on an account, as its adapter would report it (renamed, removed, ...). */
+  groupEvent(accountId: string, roomId: string, title: string, left: boolean): void {
+    this.adapter(accountId).emitRaw({ type: 'group', accountId, roomId, title, left });
   }
 
   adapter(accountId: string): TestAdapter {

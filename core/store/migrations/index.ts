@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { up as initialSchema } from './001-initial-schema.ts';
 import { up as requestsAndAdapterState } from './002-requests-and-adapter-state.ts';
 import { up as disappearingMessages } from './003-disappearing-messages.ts';
+import { up as groupMembership } from './004-group-membership.ts';
 
 /** A numbered migration. `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-initial-schema', up: initialSchema },
   { version: 2, name: '002-requests-and-adapter-state', up: requestsAndAdapterState },
   { version: 3, name: '003-disappearing-messages', up: disappearingMessages },
+  { version: 4, name: '004-group-membership', up: groupMembership },
 ];

@@ -1,0 +1,141 @@
+/**
+ * Group chats between three Switchboard profiles (core + the real native adapter) over a real relay
+ * process: Alice makes a group with Bob and Carol (who do not know each other); each sees the group
+ * conversation before any message; messages reach everyone (Bob's reaches Carol through Alice, the
+ * admin); each side lists the members; once Alice removes Carol, Carol gets nothing new.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createNativeAdapter, type NativeAdapter } from '../../adapters/native/adapter.ts';
+import { AdapterRegistry } from '../../adapters/registry.ts';
+import type { Account, ConversationSummary } from '../../core/api/types.ts';
+import { startRelay, type TestRelay } from '../servers/relay.ts';
+import { makeHarness, until, type Harness } from '../support/harness.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+interface Profile {
+  name: string;
+  h: Harness;
+  account: Account;
+  adapter: () => NativeAdapter;
+}
+
+async function profile(name: string, relay: TestRelay): Promise<Profile> {
+  const h = await makeHarness({ registry: new AdapterRegistry().register('native', createNativeAdapter) });
+  cleanup.push(() => h.cleanup());
+  const account = await h.core.call('accounts.add', {
+    protocol: 'native',
+    address: name,
+    displayName: name,
+    settings: { relays: [relay.url], backoffMs: { first: 50, max: 500 } },
+  });
+  await until(() => h.core.ctx.accounts.isAvailable(account.id), `${name} online`, 10_000);
+  return { name, h, account, adapter: () => h.core.ctx.accounts.adapter(account.id) as NativeAdapter };
+}
+
+/** `from` invites `to`; returns once both sides' sessions are confirmed, with each side's contact id of the other. */
+async function connect(from: Profile, to: Profile): Promise<{ atFrom: string; atTo: string }> {
+  const invite = await from.h.core.call('invites.create', { kind: 'one-use' });
+  const atTo = await to.h.core.call('invites.accept', { link: invite.link });
+  const active = (p: Profile, peerName: string) => p.adapter().client.peers().some((r) => r.name === peerName && r.state === 'active');
+  await until(() => active(from, to.name) && active(to, from.name), `${from.name} and ${to.name} connected`, 15_000);
+  let atFrom: ConversationSummary | undefined;
+  await until(async () => {
+    atFrom = (await from.h.core.call('conversations.list', {})).items.find((c) => c.title === to.name);
+    return !!atFrom;
+  }, `${to.name} at ${from.name}`, 10_000);
+  return { atFrom: atFrom!.contactId!, atTo: atTo.contactId! };
+}
+
+async function groupAt(p: Profile, title: string): Promise<ConversationSummary> {
+  let found: ConversationSummary | undefined;
+  await until(async () => {
+    found = (await p.h.core.call('conversations.list', {})).items.find((c) => c.kind === 'group' && c.title === title);
+    return !!found;
+  }, `group ${title} at ${p.name}`, 15_000);
+  return found!;
+}
+
+async function texts(p: Profile, conversationId: string): Promise<string[]> {
+  return (await p.h.core.call('messages.page', { conversationId, limit: 500 })).items.map((m) => m.text);
+}
+
+async function waitForText(p: Profile, conversationId: string, text: string): Promise<void> {
+  await until(async () => (await texts(p, conversationId)).includes(text), `“${text}” at ${p.name}`, 15_000);
+}
+
+describe('native group chats through core', () => {
+  it('create with two contacts → everyone sees it at once → messages reach all → a removed member gets nothing new', { timeout: 120_000 }, async () => {
+    const relay = await startRelay();
+    cleanup.push(() => relay.cleanup());
+    const alice = await profile('Alice', relay);
+    const bob = await profile('Bob', relay);
+    const carol = await profile('Carol', relay);
+    const ab = await connect(alice, bob);
+    const ac = await connect(alice, carol);
+
+    const atAlice = await alice.h.core.call('groups.create', { name: 'Trio', contactIds: [ab.atFrom, ac.atFrom] });
+    expect(atAlice).toMatchObject({ kind: 'group', title: 'Trio', left: false, accountId: alice.account.id });
+    // Bob and Carol see the group before anyone wrote in it.
+    const atBob = await groupAt(bob, 'Trio');
+    const atCarol = await groupAt(carol, 'Trio');
+    for (const g of [atBob, atCarol]) expect(g).toMatchObject({ lastMessagePreview: null, left: false, request: false });
+    expect(await texts(bob, atBob.id)).toEqual([]);
+
+    // Members, as each side knows them: Bob has no chat with Carol, so she is no contact of his.
+    expect(await alice.h.core.call('groups.members', { conversationId: atAlice.id })).toEqual([
+      { displayName: 'Alice', contactId: null, isSelf: true, isAdmin: true },
+      { displayName: 'Bob', contactId: ab.atFrom, isSelf: false, isAdmin: false },
+      { displayName: 'Carol', contactId: ac.atFrom, isSelf: false, isAdmin: false },
+    ]);
+    expect(await bob.h.core.call('groups.members', { conversationId: atBob.id })).toEqual([
+      { displayName: 'Bob', contactId: null, isSelf: true, isAdmin: false },
+      { displayName: 'Alice', contactId: ab.atTo, isSelf: false, isAdmin: true },
+      { displayName: 'Carol', contactId: null, isSelf: false, isAdmin: false },
+    ]);
+
+    // Messages reach everyone: Alice's directly, Bob's to Carol through Alice.
+    await alice.h.core.call('messages.send', { conversationId: atAlice.id, text: 'welcome to the trio' });
+    await waitForText(bob, atBob.id, 'welcome to the trio');
+    await waitForText(carol, atCarol.id, 'welcome to the trio');
+    await bob.h.core.call('messages.send', { conversationId: atBob.id, text: 'hi both, Bob here' });
+    await waitForText(alice, atAlice.id, 'hi both, Bob here');
+    await waitForText(carol, atCarol.id, 'hi both, Bob here');
+    const fromBob = (await carol.h.core.call('messages.page', { conversationId: atCarol.id })).items.find((m) => m.text === 'hi both, Bob here')!;
+    expect(fromBob).toMatchObject({ direction: 'in', senderName: 'Bob', protocol: 'native' });
+    await carol.h.core.call('messages.send', { conversationId: atCarol.id, text: 'Carol says hello' });
+    await waitForText(alice, atAlice.id, 'Carol says hello');
+    await waitForText(bob, atBob.id, 'Carol says hello');
+
+    // Only the admin may change who is in it.
+    const refused = await bob.h.core.call('groups.setMembers', { conversationId: atBob.id, contactIds: [ab.atTo] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'conflict' });
+
+    // Alice removes Carol.
+    const after = await alice.h.core.call('groups.setMembers', { conversationId: atAlice.id, contactIds: [ab.atFrom] });
+    expect(after.map((m) => m.displayName)).toEqual(['Alice', 'Bob']);
+    await until(
+      async () => (await bob.h.core.call('groups.members', { conversationId: atBob.id })).length === 2,
+      'Bob sees Carol removed',
+      15_000,
+    );
+    const carolBefore = await texts(carol, atCarol.id);
+    await alice.h.core.call('messages.send', { conversationId: atAlice.id, text: 'just us two now' });
+    await bob.h.core.call('messages.send', { conversationId: atBob.id, text: 'Bob after the change' });
+    await waitForText(bob, atBob.id, 'just us two now');
+    await waitForText(alice, atAlice.id, 'Bob after the change');
+    // Give anything meant for Carol every chance to arrive: fetch her mailboxes and let her store it.
+    await new Promise((r) => setTimeout(r, 1_000));
+    carol.adapter().client.pullAll();
+    await carol.adapter().client.idle();
+    await carol.h.core.ingest.idle();
+    expect(await texts(carol, atCarol.id)).toEqual(carolBefore);
+    expect(carolBefore).toEqual(['welcome to the trio', 'hi both, Bob here', 'Carol says hello']);
+  });
+});

@@ -6,6 +6,7 @@ import { App } from './App.tsx';
 import { NoTokenPage } from './views/NoTokenPage.tsx';
 import './styles.css';
 import './styles-invites.css';
+import './styles-groups.css';
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html lost its #root element');

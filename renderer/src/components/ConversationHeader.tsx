@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { Avatar } from './Avatar.tsx';
 import { DisappearingChip, DisappearingMenu } from './DisappearingControls.tsx';
-import { ArchiveIcon, BellIcon, MuteIcon, PersonIcon, PinIcon } from './icons.tsx';
+import { ArchiveIcon, BellIcon, MuteIcon, PeopleIcon, PersonIcon, PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadges } from './ProtocolBadge.tsx';
 
@@ -19,6 +19,8 @@ interface ConversationHeaderProps {
   conversation: ConversationSummary;
   onUpdate: (patch: ConversationPatch) => void;
   onContactDetails: (() => void) | null;
+  /** Opens the members of a group chat; null where they cannot be shown (a 1:1 chat, a network without group actions). */
+  onGroupMembers: (() => void) | null;
 }
 
 function HeaderButton({ label, pressed, onClick, children }: { label: string; pressed?: boolean; onClick: () => void; children: ReactNode }) {
@@ -29,7 +31,7 @@ function HeaderButton({ label, pressed, onClick, children }: { label: string; pr
   );
 }
 
-export function ConversationHeader({ conversation: c, onUpdate, onContactDetails }: ConversationHeaderProps) {
+export function ConversationHeader({ conversation: c, onUpdate, onContactDetails, onGroupMembers }: ConversationHeaderProps) {
   return (
     <header className="conversation-header">
       <Avatar id={c.id} title={c.title} />
@@ -37,7 +39,7 @@ export function ConversationHeader({ conversation: c, onUpdate, onContactDetails
         <h1 className="conversation-title">{c.title}</h1>
         <div className="conversation-sub">
           <ProtocolBadges protocols={c.protocols} />
-          {c.kind === 'group' && <span className="conversation-kind">Group</span>}
+          {c.kind === 'group' && <span className="conversation-kind">{c.left ? 'Group · you left' : 'Group'}</span>}
           <DisappearingChip seconds={c.disappearingSeconds} />
         </div>
       </div>
@@ -45,7 +47,7 @@ export function ConversationHeader({ conversation: c, onUpdate, onContactDetails
         <PadlockButton rating={c.rating} />
       </div>
       <div className="header-actions">
-        <DisappearingMenu conversation={c} onChoose={(seconds) => onUpdate({ disappearingSeconds: seconds })} />
+        {!c.left && <DisappearingMenu conversation={c} onChoose={(seconds) => onUpdate({ disappearingSeconds: seconds })} />}
         <HeaderButton label={c.pinned ? 'Unpin' : 'Pin'} pressed={c.pinned} onClick={() => onUpdate({ pinned: !c.pinned })}>
           <PinIcon />
         </HeaderButton>
@@ -58,6 +60,11 @@ export function ConversationHeader({ conversation: c, onUpdate, onContactDetails
         {onContactDetails && (
           <HeaderButton label="Contact details" onClick={onContactDetails}>
             <PersonIcon />
+          </HeaderButton>
+        )}
+        {onGroupMembers && (
+          <HeaderButton label="Group members" onClick={onGroupMembers}>
+            <PeopleIcon />
           </HeaderButton>
         )}
       </div>

@@ -5,12 +5,15 @@ import { Composer } from '../components/Composer.tsx';
 import { ContactCard } from '../components/ContactCard.tsx';
 import { ConversationHeader, type ConversationPatch } from '../components/ConversationHeader.tsx';
 import { FirstUseDialog } from '../components/FirstUseDialog.tsx';
+import { GroupMembersDialog } from '../components/GroupMembersDialog.tsx';
 import { LeavingEncryptionDialog } from '../components/LeavingEncryptionDialog.tsx';
+import { LeftGroupBar } from '../components/LeftGroupBar.tsx';
 import { MessageList } from '../components/MessageList.tsx';
 import { PinnedStrip } from '../components/PinnedStrip.tsx';
 import { RequestBar } from '../components/RequestBar.tsx';
 import { timerLabel } from '../format/disappearing.ts';
 import { describeError } from '../format/errors.ts';
+import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
 import { useTypingNotice } from '../state/useTypingNotice.ts';
@@ -44,6 +47,8 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
   const pinned = usePinnedMessages(conversationId);
   const flow = useSendFlow(conversationId, messages.upsert);
   const [contactOpen, setContactOpen] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const { accounts } = useAccounts();
   const [text, setText] = useState(() => loadDraft(conversationId));
   const focused = useWindowFocus();
   const marking = useRef(false);
@@ -120,6 +125,9 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
   }
   const { conversation } = state;
   const { contactId } = conversation;
+  // Members can be listed where the group's account can manage groups.
+  const groupAccount = conversation.kind === 'group' ? accounts?.find((a) => a.id === conversation.accountId) : undefined;
+  const showsMembers = !!groupAccount?.canCreateGroups;
 
   const onUpdate = (patch: ConversationPatch) => {
     bridge.call('conversations.update', { conversationId, ...patch }).catch((error: unknown) => {
@@ -139,6 +147,7 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
         conversation={conversation}
         onUpdate={onUpdate}
         onContactDetails={contactId ? () => setContactOpen(true) : null}
+        onGroupMembers={showsMembers ? () => setMembersOpen(true) : null}
       />
       <PinnedStrip pinned={pinned} onUnpin={(m) => onPin(m, false)} />
       <MessageList
@@ -152,15 +161,17 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
         onCancel={onCancel}
       />
       {conversation.request && <RequestBar conversation={conversation} onAccepted={onRequestAccepted} onDeleted={onClose} />}
+      {conversation.left && <LeftGroupBar />}
       <Composer
         rating={conversation.rating}
         placeholder={`Message ${conversation.title}`}
         onSend={flow.send}
         draft={text}
         onDraftChange={setText}
-        disabledReason={conversation.request ? 'Accept the request to reply' : null}
+        disabledReason={conversation.request ? 'Accept the request to reply' : conversation.left ? 'You are no longer in this group' : null}
       />
       {contactOpen && contactId && <ContactCard contactId={contactId} onClose={() => setContactOpen(false)} />}
+      {membersOpen && showsMembers && <GroupMembersDialog conversation={conversation} onClose={() => setMembersOpen(false)} />}
       {flow.decision && (
         <LeavingEncryptionDialog
           question={flow.decision.question}

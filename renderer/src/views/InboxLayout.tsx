@@ -98,6 +98,7 @@ export function InboxLayout() {
           hasAccounts={!noAccounts}
           requests={requests}
           onInviteAccepted={openInItsFolder}
+          onGroupCreated={openInItsFolder}
         />
         {main}
       </div>

@@ -9,6 +9,7 @@ import { FOLDER_LABEL, FOLDER_PANEL_ID, FolderToggle } from '../components/Folde
 import { GearIcon, PlusIcon } from '../components/icons.tsx';
 import { useInviteDialogs } from '../components/InviteDialogs.tsx';
 import { MenuButton } from '../components/MenuButton.tsx';
+import { NewGroupDialog } from '../components/NewGroupDialog.tsx';
 import { QuarantineBanner, QuarantineDialog } from '../components/QuarantineReview.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { SearchResults } from '../components/SearchResults.tsx';
@@ -33,6 +34,8 @@ interface SidebarProps {
   requests: RequestCount;
   /** An invite was accepted: open the conversation with the inviter. */
   onInviteAccepted: (conversation: ConversationSummary) => void;
+  /** A group was made: open its conversation. */
+  onGroupCreated: (conversation: ConversationSummary) => void;
 }
 
 function ListEmpty({ folder, hasAccounts }: { folder: Folder; hasAccounts: boolean }) {
@@ -48,6 +51,7 @@ export function Sidebar(props: SidebarProps) {
   const invites = useInviteDialogs(props.onInviteAccepted);
   const quarantine = useQuarantine();
   const [reviewing, setReviewing] = useState(false);
+  const [newGroup, setNewGroup] = useState(false);
   return (
     <nav className="sidebar" aria-label="Conversations and search">
       <div className="sidebar-top">
@@ -57,6 +61,7 @@ export function Sidebar(props: SidebarProps) {
           items={[
             { label: 'New invite', onSelect: invites.openNew },
             { label: 'Accept invite', onSelect: invites.openAccept },
+            { label: 'New group', onSelect: () => setNewGroup(true) },
           ]}
         >
           <PlusIcon />
@@ -94,6 +99,15 @@ export function Sidebar(props: SidebarProps) {
       )}
       {invites.dialogs}
       {reviewing && <QuarantineDialog quarantine={quarantine} onClose={() => setReviewing(false)} />}
+      {newGroup && (
+        <NewGroupDialog
+          onClose={() => setNewGroup(false)}
+          onCreated={(conversation) => {
+            setNewGroup(false);
+            props.onGroupCreated(conversation);
+          }}
+        />
+      )}
     </nav>
   );
 }

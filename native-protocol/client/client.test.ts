@@ -244,15 +244,37 @@ describe('native client against a real relay', () => {
     expect(atCarol.sender.name).toBe('BobG');
     await alice.client.setGroupMembers(g.gid, [ab.aliceRid]);
     await until(() => bob.client.group(g.gid)!.members.length === 2);
+    // Carol learns she is out, and nothing about who stays.
+    await until(() => carol.client.group(g.gid)!.left, 5000, 'removal notice');
+    expect(carol.client.group(g.gid)!.members).toHaveLength(3);
+    await expect(carol.client.sendGroupText(g.gid, id(699), 'hello?')).rejects.toMatchObject({ code: 'refused' });
     await alice.client.sendGroupText(g.gid, id(701), 'without carol');
     await bob.client.sendGroupText(g.gid, id(702), 'bob again');
     await until(() => bob.messages.some((m) => m.text === 'without carol') && alice.messages.some((m) => m.text === 'bob again'));
     await new Promise((r) => setTimeout(r, 300));
     expect(carol.messages.map((m) => m.text)).toEqual(['hello club']);
-    // Carol, removed but unaware, still sends: Alice refuses it.
-    await carol.client.sendGroupText(g.gid, id(703), 'still here?');
+    // A removed member's client that still sends (an old version, or a forged one) is refused.
+    const carolRel = carol.client.relationship(ac.bobRid)!;
+    await carol.client.sendPayload(carolRel, { k: 'text', id: id(703), t: Date.now(), text: 'still here?', g: g.gid });
     await until(() => alice.problems.some((p) => /not a member/.test(p)), 5000, 'refusal of a removed member');
     expect(alice.messages.some((m) => m.text === 'still here?')).toBe(false);
+  });
+
+  it('a stranger who used a public invite cannot put the user in a group before being accepted', async () => {
+    const alice = party('AliceS');
+    const stranger = party('StrangerS');
+    const inv = await alice.client.createInvite({ kind: 'address' });
+    const peer = await stranger.client.acceptInvite(inv.link);
+    await until(() => stranger.client.peer(peer.rid)?.state === 'active');
+    const aliceRid = alice.client.peers()[0]!.rid;
+    expect(alice.client.peer(aliceRid)!.request).toBe(true);
+    const g = await stranger.client.createGroup('Totally legit', [peer.rid]);
+    await until(() => alice.problems.some((p) => /accept their message request first/.test(p)), 5000, 'refusal');
+    expect(alice.client.group(g.gid)).toBeNull();
+    // Once accepted, a group from them is welcome.
+    await alice.client.acceptRequest(aliceRid);
+    const g2 = await stranger.client.createGroup('Now fine', [peer.rid]);
+    await until(() => alice.client.group(g2.gid) !== null, 5000, 'group after accepting');
   });
 
   it('a disappearing timer travels with the messages', async () => {

@@ -778,6 +778,15 @@ export class NativeClient {
     const next = { ...g, members };
     await this.saveGroup(next);
     await this.announceGroup(next, members);
+    // Those removed learn only that they are out: an empty member list, nobody named (SPEC §8).
+    const removed = g.members.filter((m) => !members.some((k) => Buffer.from(k.ik).equals(m.ik)));
+    for (const m of removed) {
+      const rel = this.relByKey(m.ik);
+      if (rel?.state !== 'active') continue;
+      await this.sendPayload(rel, { k: 'group', id: localId('gc_'), t: this.now(), g: gid, name: g.name, members: [], admin: g.admin }).catch((e: unknown) =>
+        this.log.warn('removal notice not sent', { error: (e as Error).message }),
+      );
+    }
     return next;
   }
 

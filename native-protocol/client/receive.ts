@@ -313,11 +313,15 @@ export class Receiver {
       case 'group': {
         const senderKey = readPeerKey(tx, rid)!.key;
         const existing = load<GroupRecord>(tx, RNS.group, p.g);
+        // A stranger the user has not accepted cannot put them in a group (as with message requests).
+        if (!existing && rel.request) throw new EnvelopeError('group invitation from someone you have not accepted yet; accept their message request first');
         const admin = existing ? existing.admin : p.admin;
         // Only the group's admin changes a group; anyone else's update is ignored.
         if (!Buffer.from(admin).equals(senderKey) || !Buffer.from(p.admin).equals(admin)) throw new EnvelopeError('group update from someone who is not its admin');
         const inIt = p.members.some((m) => Buffer.from(m.ik).equals(c.identityKey));
-        save(tx, RNS.group, p.g, { gid: p.g, name: p.name, members: p.members, admin, timer: existing?.timer ?? 0, left: !inIt } satisfies GroupRecord);
+        // Removed: keep the member list we knew (an empty list is all a removed member is sent).
+        const members = inIt ? p.members : (existing?.members ?? []);
+        save(tx, RNS.group, p.g, { gid: p.g, name: p.name, members, admin, timer: existing?.timer ?? 0, left: !inIt } satisfies GroupRecord);
         after.push(() => c.events.group(p.g));
         return;
       }

@@ -137,5 +137,12 @@ describe('native group chats through core', () => {
     await carol.h.core.ingest.idle();
     expect(await texts(carol, atCarol.id)).toEqual(carolBefore);
     expect(carolBefore).toEqual(['welcome to the trio', 'hi both, Bob here', 'Carol says hello']);
+    // Carol is told she is out: her conversation stays readable, sending is refused.
+    await until(async () => (await carol.h.core.call('conversations.get', { conversationId: atCarol.id })).left, 'Carol sees she left', 15_000);
+    const carolSend = await carol.h.core.call('messages.send', { conversationId: atCarol.id, text: 'anyone?' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(carolSend).toMatchObject({ message: expect.stringMatching(/no longer in this group/) as unknown });
   });
 });

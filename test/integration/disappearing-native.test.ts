@@ -4,38 +4,15 @@
  * countdown starts by Signal's rule (sent: at once; received: when read).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdapterRegistry } from '../../adapters/registry.ts';
-import { createNativeAdapter, type NativeAdapter } from '../../adapters/native/adapter.ts';
-import type { Account, ConversationSummary, Message } from '../../core/api/types.ts';
-import { makeHarness, until, type Harness } from '../support/harness.ts';
-import { startRelay, type TestRelay } from '../servers/relay.ts';
+import type { Message } from '../../core/api/types.ts';
+import { until, type Harness } from '../support/harness.ts';
+import { conversationWith, nativeProfile } from '../support/native-profiles.ts';
+import { startRelay } from '../servers/relay.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
-
-async function profile(name: string, relay: TestRelay): Promise<{ h: Harness; account: Account; adapter: () => NativeAdapter }> {
-  const h = await makeHarness({ registry: new AdapterRegistry().register('native', createNativeAdapter) });
-  cleanup.push(() => h.cleanup());
-  const account = await h.core.call('accounts.add', {
-    protocol: 'native',
-    address: name,
-    displayName: name,
-    settings: { relays: [relay.url], backoffMs: { first: 50, max: 500 } },
-  });
-  await until(() => h.core.ctx.accounts.isAvailable(account.id), `${name} online`, 10_000);
-  return { h, account, adapter: () => h.core.ctx.accounts.adapter(account.id) as NativeAdapter };
-}
-
-async function conversationWith(h: Harness, title: string): Promise<ConversationSummary> {
-  let found: ConversationSummary | undefined;
-  await until(async () => {
-    found = (await h.core.call('conversations.list', {})).items.find((c) => c.title === title);
-    return !!found;
-  }, `conversation with ${title}`, 10_000);
-  return found!;
-}
 
 async function message(h: Harness, conversationId: string, text: string): Promise<Message | undefined> {
   return (await h.core.call('messages.page', { conversationId })).items.find((m) => m.text === text);
@@ -45,8 +22,8 @@ describe('disappearing messages over the native protocol', () => {
   it('the timer reaches the peer; messages carry it; sent ones count down at once, received ones once read', async () => {
     const relay = await startRelay();
     cleanup.push(() => relay.cleanup());
-    const alice = await profile('Alice', relay);
-    const bob = await profile('Bob', relay);
+    const alice = await nativeProfile('Alice', relay, cleanup);
+    const bob = await nativeProfile('Bob', relay, cleanup);
     const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
     const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
     await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);

@@ -4,47 +4,21 @@
  * can go; a changed identity key turns the route red and stops sends until acknowledged.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdapterRegistry } from '../../adapters/registry.ts';
-import { createNativeAdapter, type NativeAdapter } from '../../adapters/native/adapter.ts';
-import type { Account, ConversationSummary } from '../../core/api/types.ts';
-import { makeHarness, until, type Harness } from '../support/harness.ts';
-import { startRelay, type TestRelay } from '../servers/relay.ts';
+import { until } from '../support/harness.ts';
+import { conversationWith, nativeProfile, nativeRegistry, texts } from '../support/native-profiles.ts';
+import { startRelay } from '../servers/relay.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-const nativeRegistry = (): AdapterRegistry => new AdapterRegistry().register('native', createNativeAdapter);
-
-async function profile(name: string, relay: TestRelay): Promise<{ h: Harness; account: Account; adapter: () => NativeAdapter }> {
-  const h = await makeHarness({ registry: nativeRegistry() });
-  cleanup.push(() => h.cleanup());
-  const account = await h.core.call('accounts.add', { protocol: 'native', address: name, displayName: name, settings: { relays: [relay.url], backoffMs: { first: 50, max: 500 } } });
-  const adapter = (): NativeAdapter => h.core.ctx.accounts.adapter(account.id) as NativeAdapter;
-  await until(() => h.core.ctx.accounts.isAvailable(account.id), `${name} online`, 10_000);
-  return { h, account, adapter };
-}
-
-async function conversationWith(h: Harness, title: string): Promise<ConversationSummary> {
-  let found: ConversationSummary | undefined;
-  await until(async () => {
-    found = (await h.core.call('conversations.list', {})).items.find((c) => c.title === title);
-    return !!found;
-  }, `conversation with ${title}`, 10_000);
-  return found!;
-}
-
-async function texts(h: Harness, conversationId: string): Promise<string[]> {
-  return (await h.core.call('messages.page', { conversationId, limit: 500 })).items.map((m) => m.text);
-}
-
 describe('native protocol through core', () => {
   it('invite → accept → messages both ways → both see green', async () => {
     const relay = await startRelay();
     cleanup.push(() => relay.cleanup());
-    const alice = await profile('Alice', relay);
-    const bob = await profile('Bob', relay);
+    const alice = await nativeProfile('Alice', relay, cleanup);
+    const bob = await nativeProfile('Bob', relay, cleanup);
     const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
     const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
     expect(atBob.title).toBe('Alice');
@@ -77,8 +51,8 @@ describe('native protocol through core', () => {
   it('quota exceeded: the message stays in the outbox and goes once there is room', async () => {
     const relay = await startRelay({ args: ['--quota-count', '3'] });
     cleanup.push(() => relay.cleanup());
-    const alice = await profile('Alice', relay);
-    const bob = await profile('Bob', relay);
+    const alice = await nativeProfile('Alice', relay, cleanup);
+    const bob = await nativeProfile('Bob', relay, cleanup);
     const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
     const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
     await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);
@@ -104,8 +78,8 @@ describe('native protocol through core', () => {
   it('a changed identity key turns the route red and holds sends until the user acknowledges it', async () => {
     const relay = await startRelay();
     cleanup.push(() => relay.cleanup());
-    const alice = await profile('Alice', relay);
-    const bob = await profile('Bob', relay);
+    const alice = await nativeProfile('Alice', relay, cleanup);
+    const bob = await nativeProfile('Bob', relay, cleanup);
     const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
     const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
     await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);

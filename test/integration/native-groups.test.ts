@@ -5,52 +5,23 @@
  * admin); each side lists the members; once Alice removes Carol, Carol gets nothing new.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createNativeAdapter, type NativeAdapter } from '../../adapters/native/adapter.ts';
-import { AdapterRegistry } from '../../adapters/registry.ts';
-import type { Account, ConversationSummary } from '../../core/api/types.ts';
-import { startRelay, type TestRelay } from '../servers/relay.ts';
-import { makeHarness, until, type Harness } from '../support/harness.ts';
+import type { ConversationSummary } from '../../core/api/types.ts';
+import { startRelay } from '../servers/relay.ts';
+import { until } from '../support/harness.ts';
+import { connectProfiles, nativeProfile, texts, type NativeProfile } from '../support/native-profiles.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-interface Profile {
-  name: string;
-  h: Harness;
-  account: Account;
-  adapter: () => NativeAdapter;
+/** `from` invites `to`; each side's contact id of the other, once both sessions are confirmed. */
+async function connect(from: NativeProfile, to: NativeProfile): Promise<{ atFrom: string; atTo: string }> {
+  const { atFrom, atTo } = await connectProfiles(from, to);
+  return { atFrom: atFrom.contactId!, atTo: atTo.contactId! };
 }
 
-async function profile(name: string, relay: TestRelay): Promise<Profile> {
-  const h = await makeHarness({ registry: new AdapterRegistry().register('native', createNativeAdapter) });
-  cleanup.push(() => h.cleanup());
-  const account = await h.core.call('accounts.add', {
-    protocol: 'native',
-    address: name,
-    displayName: name,
-    settings: { relays: [relay.url], backoffMs: { first: 50, max: 500 } },
-  });
-  await until(() => h.core.ctx.accounts.isAvailable(account.id), `${name} online`, 10_000);
-  return { name, h, account, adapter: () => h.core.ctx.accounts.adapter(account.id) as NativeAdapter };
-}
-
-/** `from` invites `to`; returns once both sides' sessions are confirmed, with each side's contact id of the other. */
-async function connect(from: Profile, to: Profile): Promise<{ atFrom: string; atTo: string }> {
-  const invite = await from.h.core.call('invites.create', { kind: 'one-use' });
-  const atTo = await to.h.core.call('invites.accept', { link: invite.link });
-  const active = (p: Profile, peerName: string) => p.adapter().client.peers().some((r) => r.name === peerName && r.state === 'active');
-  await until(() => active(from, to.name) && active(to, from.name), `${from.name} and ${to.name} connected`, 15_000);
-  let atFrom: ConversationSummary | undefined;
-  await until(async () => {
-    atFrom = (await from.h.core.call('conversations.list', {})).items.find((c) => c.title === to.name);
-    return !!atFrom;
-  }, `${to.name} at ${from.name}`, 10_000);
-  return { atFrom: atFrom!.contactId!, atTo: atTo.contactId! };
-}
-
-async function groupAt(p: Profile, title: string): Promise<ConversationSummary> {
+async function groupAt(p: NativeProfile, title: string): Promise<ConversationSummary> {
   let found: ConversationSummary | undefined;
   await until(async () => {
     found = (await p.h.core.call('conversations.list', {})).items.find((c) => c.kind === 'group' && c.title === title);
@@ -59,21 +30,17 @@ async function groupAt(p: Profile, title: string): Promise<ConversationSummary> 
   return found!;
 }
 
-async function texts(p: Profile, conversationId: string): Promise<string[]> {
-  return (await p.h.core.call('messages.page', { conversationId, limit: 500 })).items.map((m) => m.text);
-}
-
-async function waitForText(p: Profile, conversationId: string, text: string): Promise<void> {
-  await until(async () => (await texts(p, conversationId)).includes(text), `“${text}” at ${p.name}`, 15_000);
+async function waitForText(p: NativeProfile, conversationId: string, text: string): Promise<void> {
+  await until(async () => (await texts(p.h, conversationId)).includes(text), `“${text}” at ${p.name}`, 15_000);
 }
 
 describe('native group chats through core', () => {
   it('create with two contacts → everyone sees it at once → messages reach all → a removed member gets nothing new', { timeout: 120_000 }, async () => {
     const relay = await startRelay();
     cleanup.push(() => relay.cleanup());
-    const alice = await profile('Alice', relay);
-    const bob = await profile('Bob', relay);
-    const carol = await profile('Carol', relay);
+    const alice = await nativeProfile('Alice', relay, cleanup);
+    const bob = await nativeProfile('Bob', relay, cleanup);
+    const carol = await nativeProfile('Carol', relay, cleanup);
     const ab = await connect(alice, bob);
     const ac = await connect(alice, carol);
 
@@ -83,7 +50,7 @@ describe('native group chats through core', () => {
     const atBob = await groupAt(bob, 'Trio');
     const atCarol = await groupAt(carol, 'Trio');
     for (const g of [atBob, atCarol]) expect(g).toMatchObject({ lastMessagePreview: null, left: false, request: false });
-    expect(await texts(bob, atBob.id)).toEqual([]);
+    expect(await texts(bob.h, atBob.id)).toEqual([]);
 
     // Members, as each side knows them: Bob has no chat with Carol, so she is no contact of his.
     expect(await alice.h.core.call('groups.members', { conversationId: atAlice.id })).toEqual([
@@ -125,7 +92,7 @@ describe('native group chats through core', () => {
       'Bob sees Carol removed',
       15_000,
     );
-    const carolBefore = await texts(carol, atCarol.id);
+    const carolBefore = await texts(carol.h, atCarol.id);
     await alice.h.core.call('messages.send', { conversationId: atAlice.id, text: 'just us two now' });
     await bob.h.core.call('messages.send', { conversationId: atBob.id, text: 'Bob after the change' });
     await waitForText(bob, atBob.id, 'just us two now');
@@ -135,7 +102,7 @@ describe('native group chats through core', () => {
     carol.adapter().client.pullAll();
     await carol.adapter().client.idle();
     await carol.h.core.ingest.idle();
-    expect(await texts(carol, atCarol.id)).toEqual(carolBefore);
+    expect(await texts(carol.h, atCarol.id)).toEqual(carolBefore);
     expect(carolBefore).toEqual(['welcome to the trio', 'hi both, Bob here', 'Carol says hello']);
     // Carol is told she is out: her conversation stays readable, sending is refused.
     await until(async () => (await carol.h.core.call('conversations.get', { conversationId: atCarol.id })).left, 'Carol sees she left', 15_000);

@@ -1,7 +1,7 @@
 /** Builders for api objects in the electron unit tests; only the fields a test cares about vary. */
 import type { ConversationSummary, Message, Rating } from '../core/api/types.ts';
 
-const rating: Rating = { score: 100, colour: 'green', summary: 'Private.', reasons: [] };
+const rating: Rating = { score: 100, colour: 'green', summary: 'Private.', caption: 'Encrypted', reasons: [] };
 
 /** A conversation summary with sensible defaults. */
 export function conversation(over: Partial<ConversationSummary> = {}): ConversationSummary {

@@ -54,6 +54,8 @@ export interface Rating {
   colour: Colour;
   /** One sentence a grandmother can read. */
   summary: string;
+  /** Two or three words beside the padlock ("Encrypted", "Not private", "Key changed"). */
+  caption: string;
   reasons: RatingReason[];
 }
 

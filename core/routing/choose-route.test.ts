@@ -3,7 +3,7 @@ import type { Protocol } from '../../adapters/contract.ts';
 import type { Colour, Rating } from '../api/types.ts';
 import { chooseRoute, maySendReceipts, type ChooseRouteOptions, type RouteCandidate } from './choose-route.ts';
 
-const rating = (colour: Colour, score: number): Rating => ({ score, colour, summary: `${colour} ${score}`, reasons: [] });
+const rating = (colour: Colour, score: number): Rating => ({ score, colour, summary: `${colour} ${score}`, caption: colour, reasons: [] });
 
 function cand(identityId: string, protocol: Protocol, colour: Colour, score: number, more: Partial<RouteCandidate> = {}): RouteCandidate {
   return { identityId, protocol, accountId: `acc-${protocol}`, available: true, rating: rating(colour, score), lastUsedAt: null, ...more };

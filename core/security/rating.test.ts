@@ -143,3 +143,16 @@ describe('protocolLabel', () => {
     expect(protocolLabel(p)).toBe(label);
   });
 });
+
+describe('caption beside the padlock', () => {
+  it.each([
+    ['an end-to-end route', nativeUnverified, 'Encrypted'],
+    ['no forward secrecy', { ...matrixEncrypted, forwardSecrecy: false }, 'Weaker encryption'],
+    ['the server reads it', tlsOnly, 'Not private'],
+    ['a bridge reads it', { ...matrixEncrypted, serverPlaintext: 'mautrix-telegram' }, 'Not private'],
+    // Still encrypted: the words must send the user to the key, not say the chat is open.
+    ['a changed key', { ...nativeUnverified, identity: 'changed' }, 'Key changed'],
+  ] as const)('%s → %s', (_name, facts, caption) => {
+    expect(rate(facts, 'native').caption).toBe(caption);
+  });
+});

@@ -164,6 +164,15 @@ function summarise(facts: SecurityFacts, server: string): string {
     : 'Only the people in this conversation can read these messages.';
 }
 
+/**
+ * The words beside the padlock. A changed key is said as such: the messages are still encrypted,
+ * so "Not private" would be wrong; what the user must do is check the key.
+ */
+function captionOf(facts: SecurityFacts, colour: Colour): string {
+  if (facts.identity === 'changed' && facts.serverPlaintext === undefined && facts.endToEnd !== 'none') return 'Key changed';
+  return colour === 'green' ? 'Encrypted' : colour === 'grey' ? 'Weaker encryption' : 'Not private';
+}
+
 /** Turns a route's facts into its padlock: a score 0–100, a colour, one reason per criterion, a summary. */
 export function rate(facts: SecurityFacts, protocol?: Protocol): Rating {
   const server = protocol === undefined ? 'the server' : SERVERS[protocol];
@@ -179,5 +188,6 @@ export function rate(facts: SecurityFacts, protocol?: Protocol): Rating {
     downgradeReason(facts, e2e),
   ];
   const score = reasons.reduce((sum, r) => sum + r.points, 0);
-  return { score, colour: colourOf(facts), summary: summarise(facts, server), reasons };
+  const colour = colourOf(facts);
+  return { score, colour, summary: summarise(facts, server), caption: captionOf(facts, colour), reasons };
 }

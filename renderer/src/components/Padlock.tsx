@@ -4,7 +4,7 @@
  */
 import { useId, useRef } from 'react';
 import type { Rating } from '../../../core/api/types.ts';
-import { COLOUR_CAPTION, padlockName } from '../format/labels.ts';
+import { padlockName } from '../format/labels.ts';
 import { usePadlockStyle } from '../state/settings.tsx';
 import { LockGlyph } from './icons.tsx';
 import { SecurityPopover } from './SecurityPopover.tsx';
@@ -39,11 +39,11 @@ export function PadlockButton({ rating, size = 'normal', caption = true }: Padlo
         type="button"
         className={`padlock padlock-button padlock-${rating.colour} padlock-${size}`}
         aria-label={padlockName(rating)}
-        title={`${COLOUR_CAPTION[rating.colour]} · ${rating.score}%`}
+        title={`${rating.caption} · ${rating.score}%`}
         popoverTarget={popoverId}
       >
         <LockGlyph colour={rating.colour} />
-        {showCaption && <span className="padlock-caption">{COLOUR_CAPTION[rating.colour]}</span>}
+        {showCaption && <span className="padlock-caption">{rating.caption}</span>}
       </button>
       <SecurityPopover id={popoverId} rating={rating} anchorRef={buttonRef} />
     </>

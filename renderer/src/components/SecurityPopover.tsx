@@ -4,7 +4,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { Rating } from '../../../core/api/types.ts';
-import { COLOUR_CAPTION, padlockName } from '../format/labels.ts';
+import { padlockName } from '../format/labels.ts';
 import { LockGlyph } from './icons.tsx';
 import { SecurityReasons } from './SecurityReasons.tsx';
 
@@ -61,7 +61,7 @@ export function SecurityPopover({ id, rating, anchorRef }: SecurityPopoverProps)
             <LockGlyph colour={rating.colour} className="security-head-icon" />
             <div>
               <div className="security-title">{padlockName(rating)}</div>
-              <div className="security-caption">{COLOUR_CAPTION[rating.colour]}</div>
+              <div className="security-caption">{rating.caption}</div>
             </div>
           </div>
           <p className="security-summary">{rating.summary}</p>

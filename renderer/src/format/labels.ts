@@ -1,5 +1,5 @@
 /** Words the UI shows for api values. Labels only: ratings themselves come from core. */
-import type { Colour, MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
+import type { MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
 
 /** Long names, as in the first-use and downgrade dialogs. */
 export const PROTOCOL_LABEL: Record<Protocol, string> = {
@@ -15,13 +15,6 @@ export const PROTOCOL_BADGE: Record<Protocol, string> = {
   xmpp: 'XMPP',
   matrix: 'Matrix',
   native: 'Native',
-};
-
-/** The padlock's short caption in `explain` style; it restates core's colour in words. */
-export const COLOUR_CAPTION: Record<Colour, string> = {
-  green: 'Encrypted',
-  grey: 'Weaker encryption',
-  red: 'Not private',
 };
 
 /** The exact accessible name of every padlock. */

@@ -118,8 +118,12 @@ describe('encrypted chat between two profiles', () => {
       await card.getByRole('button', { name: 'Verify safety number' }).click();
       const panel = card.getByRole('region', { name: 'Verify safety number' });
       await pw(panel).toBeVisible();
-      const text = (await panel.textContent()) ?? '';
-      const found = text.match(/(\d{5}\s*){12}/)?.[0]?.replace(/\s+/g, '') ?? '';
+      // The digits arrive with the api's answer: wait for them, not just for the panel.
+      let found = '';
+      for (let end = Date.now() + 10_000; found.length !== 60 && Date.now() < end; ) {
+        found = ((await panel.textContent()) ?? '').match(/(\d{5}\s*){12}/)?.[0]?.replace(/\s+/g, '') ?? '';
+        if (found.length !== 60) await page.waitForTimeout(50);
+      }
       expect(found).toHaveLength(60);
       digits.push(found);
     }

@@ -15,8 +15,8 @@
  *   for a free request slot, so a relay that falls behind cannot hide it (no coordinated omission).
  *
  * Baseline: the same messages through raw better-sqlite3 on the same disk and the same settings
- * (WAL, synchronous=FULL, the relay's table): per batch one insert transaction, a select per
- * touched mailbox, one delete transaction. What the storage alone allows, without any network.
+ * (WAL, synchronous=FULL, the relay's message table): per batch one insert transaction, a select
+ * per touched mailbox, one delete transaction. What the storage alone allows, without any network.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
@@ -290,7 +290,10 @@ function paced(rig: Rig, opts: RelayBenchOptions, first: number, count: number):
   });
 }
 
-/** The raw storage floor: the relay's table, WAL + FULL, batch insert → select per mailbox → batch delete. */
+/**
+ * The raw storage floor: the relay's message table (rowid = mailbox key · 2^32 + seq, an index on
+ * expiry), WAL + FULL, batch insert → select per mailbox → batch delete.
+ */
 function baseline(dir: string, opts: RelayBenchOptions, count: number): RelayBenchResult['baseline'] {
   const file = join(dir, 'baseline.sqlite');
   const db = new Database(file);
@@ -298,31 +301,33 @@ function baseline(dir: string, opts: RelayBenchOptions, count: number): RelayBen
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(`CREATE TABLE messages (
-      mailbox TEXT NOT NULL, seq INTEGER NOT NULL, blob BLOB NOT NULL, received_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-      UNIQUE (mailbox, seq)) STRICT`);
-    const ids = Array.from({ length: opts.mailboxes }, () => randomBytes(32).toString('base64url'));
-    const nextSeq = new Map<string, number>();
-    const insert = db.prepare('INSERT INTO messages (mailbox, seq, blob, received_at, expires_at) VALUES (?, ?, ?, ?, ?)');
-    const select = db.prepare<[string], { seq: number; blob: Buffer }>('SELECT seq, blob FROM messages WHERE mailbox = ? ORDER BY seq');
-    const del = db.prepare('DELETE FROM messages WHERE mailbox = ? AND seq = ?');
+      msg_key INTEGER PRIMARY KEY, blob BLOB NOT NULL, received_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) STRICT;
+      CREATE INDEX messages_by_expiry ON messages(expires_at)`);
+    const mids = Array.from({ length: opts.mailboxes }, (_, i) => i + 1);
+    const nextSeq = new Map<number, number>();
+    const insert = db.prepare('INSERT INTO messages (msg_key, blob, received_at, expires_at) VALUES (? * 4294967296 + ?, ?, ?, ?)');
+    const select = db.prepare<[number, number], { seq: number; blob: Buffer }>(
+      'SELECT msg_key & 4294967295 AS seq, blob FROM messages WHERE msg_key > ? * 4294967296 AND msg_key <= ? * 4294967296 + 4294967295 ORDER BY msg_key',
+    );
+    const del = db.prepare('DELETE FROM messages WHERE msg_key = ? * 4294967296 + ?');
     const blob = randomBytes(opts.blobBytes);
     const pick = prng(3);
     const t0 = performance.now();
     let read = 0;
     for (let done = 0; done < count; done += opts.batch) {
       const n = Math.min(opts.batch, count - done);
-      const touched = new Set<string>();
+      const touched = new Set<number>();
       db.transaction(() => {
         const now = Date.now();
         for (let i = 0; i < n; i++) {
-          const m = ids[Math.floor(pick() * ids.length)]!;
+          const m = mids[Math.floor(pick() * mids.length)]!;
           const seq = (nextSeq.get(m) ?? 0) + 1;
           nextSeq.set(m, seq);
           insert.run(m, seq, blob, now, now + 86_400_000);
           touched.add(m);
         }
       })();
-      const rows = [...touched].map((m) => ({ m, seqs: select.all(m).map((r) => r.seq) }));
+      const rows = [...touched].map((m) => ({ m, seqs: select.all(m, m).map((r) => r.seq) }));
       db.transaction(() => {
         for (const { m, seqs } of rows) for (const s of seqs) read += del.run(m, s).changes;
       })();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 
 const dirs: string[] = [];
 const dbs: Database.Database[] = [];
@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 /** A WAL database with a table `t(v)`, and a second read-only connection that sees only commits. */
-function setup(): { db: Database.Database; outside: Database.Database; commits: GroupCommit } {
+function setup(options: GroupCommitOptions = {}): { db: Database.Database; outside: Database.Database; commits: GroupCommit } {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-group-commit-'));
   dirs.push(dir);
   const db = new Database(join(dir, 'db.sqlite'));
@@ -21,7 +21,7 @@ function setup(): { db: Database.Database; outside: Database.Database; commits: 
   db.exec('CREATE TABLE t (v INTEGER NOT NULL)');
   const outside = new Database(join(dir, 'db.sqlite'), { readonly: true });
   dbs.push(outside, db);
-  return { db, outside, commits: new GroupCommit(db) };
+  return { db, outside, commits: new GroupCommit(db, options) };
 }
 
 const count = (db: Database.Database): number => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
@@ -87,5 +87,61 @@ describe('GroupCommit', () => {
     commits.close();
     expect(count(outside)).toBe(2);
     expect(() => commits.write(() => insert.run(3))).toThrow('storage is closed');
+  });
+
+  it('runs reads in the open group; a group of reads only commits at the end of its turn, writing nothing', async () => {
+    const { db, outside, commits } = setup();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    commits.write(() => insert.run(1));
+    // A read sees the group's uncommitted write, and waits for the same commit.
+    expect(commits.read(() => count(db))).toBe(1);
+    await commits.durable();
+    expect(count(outside)).toBe(1);
+    const walBefore = db.pragma('wal_checkpoint(PASSIVE)');
+    expect(commits.read(() => count(db))).toBe(1);
+    expect(db.inTransaction).toBe(true);
+    await commits.durable();
+    expect(db.inTransaction).toBe(false);
+    // Nothing was written: the WAL holds the same frames as before.
+    expect(db.pragma('wal_checkpoint(PASSIVE)')).toEqual(walBefore);
+  });
+
+  it('calls onRollback when a write is rolled back, alone or with its whole group', async () => {
+    let rollbacks = 0;
+    const { db, commits } = setup({ onRollback: () => (rollbacks += 1) });
+    db.exec("CREATE TRIGGER no_sevens BEFORE INSERT ON t WHEN NEW.v = 7 BEGIN SELECT RAISE(ROLLBACK, 'sevens roll everything back'); END");
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    commits.write(() => insert.run(1));
+    await commits.durable();
+    expect(rollbacks).toBe(0);
+    expect(() => commits.write(() => { throw new Error('undone'); })).toThrow('undone');
+    expect(rollbacks).toBe(1);
+    expect(() => commits.write(() => insert.run(7))).toThrow('sevens');
+    expect(rollbacks).toBe(2);
+  });
+
+  it('with minWriteIntervalMs, commits an idle first write at the end of its turn and holds the next group of writes for the interval', async () => {
+    const { db, outside, commits } = setup({ minWriteIntervalMs: 200 });
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    commits.write(() => insert.run(1));
+    await turn();
+    expect(count(outside)).toBe(1);
+    // Right after a commit: this group waits (and gathers the writes of later turns)...
+    const started = performance.now();
+    commits.write(() => insert.run(2));
+    await turn();
+    commits.write(() => insert.run(3));
+    expect(count(outside)).toBe(1);
+    // ...reads meanwhile join it and wait for the same commit...
+    const read = commits.read(() => count(db));
+    expect(read).toBe(3);
+    await commits.durable();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(count(outside)).toBe(3);
+    // ...and reads alone are not held.
+    await new Promise((r) => setTimeout(r, 10));
+    commits.read(() => count(db));
+    await turn();
+    expect(db.inTransaction).toBe(false);
   });
 });

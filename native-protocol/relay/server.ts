@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RelayLimits } from './limits.ts';
 import type { RelayLogger } from './log.ts';
-import { RelaySession, type SubscriptionRegistry } from './session.ts';
+import { RelaySession, waitingFrame, type SubscriptionRegistry } from './session.ts';
 import type { RelayStorage } from './storage.ts';
 import { PROTOCOL_VERSION } from './wire.ts';
 
@@ -27,23 +27,27 @@ export interface RunningRelay {
 
 const HEARTBEAT_MS = 30_000;
 
-/** In-process subscriptions: a deposit wakes every connection subscribed to its mailbox. */
+/**
+ * In-process subscriptions: a deposit wakes every connection subscribed to its mailbox. Each
+ * subscribed mailbox keeps its `waiting` frame ready, encoded once for all its subscribers.
+ */
 function createRegistry(): SubscriptionRegistry {
-  const byMailbox = new Map<string, Set<RelaySession>>();
+  const byMailbox = new Map<string, { sessions: Set<RelaySession>; frame: Buffer }>();
   return {
     add(mailbox, session) {
-      let set = byMailbox.get(mailbox);
-      if (!set) byMailbox.set(mailbox, (set = new Set()));
-      set.add(session);
+      let entry = byMailbox.get(mailbox);
+      if (!entry) byMailbox.set(mailbox, (entry = { sessions: new Set(), frame: waitingFrame(mailbox) }));
+      entry.sessions.add(session);
     },
     remove(mailbox, session) {
-      const set = byMailbox.get(mailbox);
-      if (!set) return;
-      set.delete(session);
-      if (set.size === 0) byMailbox.delete(mailbox);
+      const entry = byMailbox.get(mailbox);
+      if (!entry) return;
+      entry.sessions.delete(session);
+      if (entry.sessions.size === 0) byMailbox.delete(mailbox);
     },
     notify(mailbox) {
-      for (const s of byMailbox.get(mailbox) ?? []) s.wake(mailbox);
+      const entry = byMailbox.get(mailbox);
+      if (entry) for (const s of entry.sessions) s.wake(mailbox, entry.frame);
     },
   };
 }
@@ -66,10 +70,11 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<Runnin
   const registry = createRegistry();
   const alive = new WeakMap<WebSocket, boolean>();
 
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
-    new RelaySession(ws, { storage, limits, registry, log, now });
+    // req.socket is the TCP connection ws writes to (the one the upgrade came on).
+    new RelaySession(ws, { storage, limits, registry, log, now }, req.socket);
   });
   wss.on('error', (e) => log.error('websocket server error', { error: e.message }));
 

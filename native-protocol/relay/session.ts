@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { verifyOwnerSignature } from './auth.ts';
 import { TokenBucket, type RelayLimits } from './limits.ts';
 import type { RelayLogger } from './log.ts';
-import type { RelayStorage } from './storage.ts';
+import type { MailboxRecord, RelayStorage } from './storage.ts';
 import { PROTOCOL_VERSION, parseRequest, type ErrorCode, type OwnerOp, type RelayRequest, type RequestId } from './wire.ts';
 
 /** Who is subscribed to which mailbox, across the connections of one relay process. */
@@ -46,12 +46,23 @@ type Outcome = { ok: true; handled: Handled } | { ok: false; error: unknown };
 /** A `waiting` not followed by a fetch of its mailbox is sent again after this long (on the next deposit). */
 const WAITING_REPEAT_MS = 5_000;
 
-/** Verified signatures remembered per connection (a few per mailbox it owns); beyond that, it starts over. */
+/** Mailboxes whose verified signatures a connection remembers (a few ops each); beyond that, it starts over. */
 const MAX_VERIFIED = 8192;
+
+/**
+ * The `waiting` frame for a mailbox, as the UTF-8 bytes of its JSON text: the same for every
+ * connection subscribed to it, so the registry makes it once per mailbox.
+ */
+export function waitingFrame(mailbox: string): Buffer {
+  return Buffer.from(JSON.stringify({ v: PROTOCOL_VERSION, op: 'waiting', mailbox }), 'utf8');
+}
+
+/** Capability hashes remembered per connection (one per mailbox it deposits into); beyond that, it starts over. */
+const MAX_CAP_HASHES = 8192;
 
 /** sha256 of a send capability: the relay never stores the capability itself. */
 export function capabilityHash(cap: Buffer): Buffer {
-  return createHash('sha256').update(cap).digest();
+  return hash('sha256', cap, 'buffer');
 }
 
 /**
@@ -70,16 +81,34 @@ export class RelaySession {
   private mailboxesCreated = 0;
   /** Subscribed mailboxes with a `waiting` out and no fetch since: when it was sent. */
   private readonly notified = new Map<string, number>();
-  /** Signatures this connection has already verified, by `op\nmailbox`. */
-  private readonly verified = new Map<string, string>();
+  /**
+   * Signatures this connection has already verified: mailbox → op → signature. Keyed by the
+   * mailbox id string as parsed (not a concatenation, which would have to be flattened and
+   * hashed again on every request).
+   */
+  private readonly verified = new Map<string, Partial<Record<OwnerOp, string>>>();
+  /**
+   * SHA-256 of the capabilities this connection presented (base64url), so a sender depositing
+   * into the same mailboxes again is not hashed again. Held only for the connection, which
+   * carries these capabilities in its frames anyway.
+   */
+  private readonly capHashes = new Map<string, Buffer>();
   private inFlight = 0;
   private handling: Promise<unknown> = Promise.resolve();
   private replying: Promise<void> = Promise.resolve();
   private closed = false;
 
+  /** Frames are being gathered into one write (see `push`). */
+  private corked = false;
+
+  /**
+   * `socket` is the connection under `ws`: the frames one turn sends on it (replies after a shared
+   * commit, `waiting`s) are gathered into one write instead of one system call per frame.
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: SessionDeps,
+    private readonly socket: { cork(): void; uncork(): void } | null = null,
   ) {
     this.bucket = new TokenBucket(deps.limits.rateBurst, deps.limits.ratePerSecond);
     const { limits } = deps;
@@ -108,20 +137,35 @@ export class RelaySession {
    * one is already out that this connection has not yet followed with a fetch of that mailbox:
    * the fetch will see everything that arrived meanwhile, so more frames would say nothing new.
    */
-  wake(mailbox: string): void {
+  wake(mailbox: string, frame: Buffer = waitingFrame(mailbox)): void {
     const now = this.deps.now();
     const sent = this.notified.get(mailbox);
     // Repeated after a while anyway, so a client that lost track (a fetch that failed and was not
     // retried) is woken again by the next deposit.
     if (sent !== undefined && now - sent < WAITING_REPEAT_MS) return;
     this.notified.set(mailbox, now);
-    this.push({ op: 'waiting', mailbox });
+    this.send(frame);
   }
 
   /** Sends an unsolicited frame (`hello`, `waiting`). */
   push(frame: Reply): void {
+    this.send(JSON.stringify({ v: PROTOCOL_VERSION, ...frame }));
+  }
+
+  /** Sends one text frame, given as a string or as its UTF-8 bytes. */
+  private send(text: string | Buffer): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, ...frame }));
+    if (this.socket && !this.corked) {
+      // Uncorked once the current run of callbacks and promise reactions is over: every frame
+      // sent until then leaves in one write, none waits for anything else.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket?.uncork();
+      });
+    }
+    this.ws.send(text, { binary: false });
   }
 
   private reply(id: RequestId | null, body: Reply): void {
@@ -217,11 +261,10 @@ export class RelaySession {
         const results: Reply[] = new Array<Reply>(req.items.length);
         const accepted: { index: number; mailbox: string; capHash: Buffer; blob: Buffer }[] = [];
         req.items.forEach((item, index) => {
-          const blob = Buffer.from(item.blob, 'base64');
-          if (blob.length > limits.maxMessageBytes) {
+          if (item.blob.length > limits.maxMessageBytes) {
             results[index] = { ok: false, error: { code: 'too-large', message: `blob larger than ${limits.maxMessageBytes} bytes` } };
           } else {
-            accepted.push({ index, mailbox: item.mailbox, capHash: capabilityHash(Buffer.from(item.cap, 'base64url')), blob });
+            accepted.push({ index, mailbox: item.mailbox, capHash: this.capHash(item.cap), blob: item.blob });
           }
         });
         const outcomes = accepted.length
@@ -253,34 +296,38 @@ export class RelaySession {
       }
       case 'fetch-many': {
         const limit = Math.min(req.limit ?? limits.defaultFetchLimit, limits.maxFetchLimit);
-        let budget = limits.maxFetchBytes;
-        const results: Reply[] = [];
-        for (const e of req.mailboxes) {
-          const refused = await this.refusalOf(() => this.authorize('fetch', e.mailbox, e.sig));
+        // Every entry's mailbox in one storage call, then the signatures, then one fetch for all.
+        const records = await storage.getMailboxes(req.mailboxes.map((e) => e.mailbox));
+        const results: Reply[] = new Array<Reply>(req.mailboxes.length);
+        const wanted: { index: number; mailbox: string; after: number }[] = [];
+        req.mailboxes.forEach((e, index) => {
+          const refused = this.ownerRefusal(records[index] ?? null, 'fetch', e.mailbox, e.sig);
           if (refused) {
-            results.push(refused);
-            continue;
+            results[index] = refused;
+            return;
           }
           this.notified.delete(e.mailbox);
-          const after = e.after ?? 0;
-          if (budget <= 0) {
-            // Over the frame's byte budget: say whether there is anything, without sending it.
-            const probe = await storage.fetch(e.mailbox, after, 1, 0, now());
-            results.push({ ok: true, messages: [], more: probe.messages.length > 0 });
-            continue;
-          }
-          const { messages, more } = await storage.fetch(e.mailbox, after, limit, budget, now());
-          for (const m of messages) budget -= m.blob.length;
-          results.push({ ok: true, messages: messages.map((m) => ({ seq: m.seq, blob: m.blob.toString('base64'), receivedAt: m.receivedAt })), more });
-        }
+          wanted.push({ index, mailbox: e.mailbox, after: e.after ?? 0 });
+        });
+        const fetched = wanted.length ? await storage.fetchMany(wanted, limit, limits.maxFetchBytes, now()) : [];
+        wanted.forEach((w, i) => {
+          const { messages, more } = fetched[i] ?? { messages: [], more: false };
+          results[w.index] = { ok: true, messages: messages.map((m) => ({ seq: m.seq, blob: m.blob.toString('base64'), receivedAt: m.receivedAt })), more };
+        });
         return { body: { results } };
       }
       case 'ack-many': {
-        const results: Reply[] = [];
-        for (const item of req.items) {
-          const refused = await this.refusalOf(() => this.authorize('ack', item.mailbox, item.sig));
-          results.push(refused ?? { ok: true, deleted: await storage.ack(item.mailbox, item.seqs) });
-        }
+        const records = await storage.getMailboxes(req.items.map((e) => e.mailbox));
+        const results: Reply[] = new Array<Reply>(req.items.length);
+        const allowed: { index: number; mailbox: string; seqs: number[] }[] = [];
+        req.items.forEach((item, index) => {
+          const refused = this.ownerRefusal(records[index] ?? null, 'ack', item.mailbox, item.sig);
+          if (refused) results[index] = refused;
+          else allowed.push({ index, mailbox: item.mailbox, seqs: item.seqs });
+        });
+        // One storage write for every entry allowed (still one atomic request, like a deposit).
+        const deleted = allowed.length ? await storage.ackMany(allowed) : [];
+        allowed.forEach((a, i) => (results[a.index] = { ok: true, deleted: deleted[i] ?? 0 }));
         return { body: { results } };
       }
       case 'ack': {
@@ -305,7 +352,7 @@ export class RelaySession {
         return { body: {} };
       }
       case 'put-bundle': {
-        const blob = Buffer.from(req.blob, 'base64');
+        const blob = req.blob;
         // Checked before the signature: it says nothing about the mailbox, and spares a verify.
         if (blob.length > limits.maxBundleBytes) throw new Refusal('too-large', `bundle larger than ${limits.maxBundleBytes} bytes`);
         await this.authorize('put-bundle', req.mailbox, req.sig);
@@ -313,7 +360,7 @@ export class RelaySession {
         return { body: {} };
       }
       case 'peek': {
-        const blob = await storage.peekBundle(req.mailbox, capabilityHash(Buffer.from(req.cap, 'base64url')));
+        const blob = await storage.peekBundle(req.mailbox, this.capHash(req.cap));
         // One answer for a wrong capability, no such mailbox and no bundle: nothing can be probed.
         if (!blob) throw new Refusal('forbidden', 'no such mailbox, wrong capability or no bundle');
         return { body: { blob: blob.toString('base64') } };
@@ -329,10 +376,26 @@ export class RelaySession {
     }
   }
 
-  /** Runs a check; a Refusal becomes a per-item error result (as in a deposit batch), anything else propagates. */
-  private async refusalOf(check: () => Promise<void>): Promise<Reply | null> {
+  /** SHA-256 of a capability (base64url) as presented on this connection. */
+  private capHash(cap: string): Buffer {
+    let h = this.capHashes.get(cap);
+    if (!h) {
+      h = capabilityHash(Buffer.from(cap, 'base64url'));
+      if (this.capHashes.size >= MAX_CAP_HASHES) this.capHashes.clear();
+      this.capHashes.set(cap, h);
+    }
+    return h;
+  }
+
+  /** Refuses unless `sig` is the mailbox owner's signature over this connection's challenge, op and mailbox. */
+  private async authorize(op: OwnerOp, mailbox: string, sig: string): Promise<void> {
+    this.checkOwner(await this.deps.storage.getMailbox(mailbox), op, mailbox, sig);
+  }
+
+  /** `checkOwner` for one entry of a batch: its refusal as a per-entry error result, or null. */
+  private ownerRefusal(record: MailboxRecord | null, op: OwnerOp, mailbox: string, sig: string): Reply | null {
     try {
-      await check();
+      this.checkOwner(record, op, mailbox, sig);
       return null;
     } catch (e) {
       if (e instanceof Refusal) return { ok: false, error: { code: e.code, message: e.message } };
@@ -340,20 +403,22 @@ export class RelaySession {
     }
   }
 
-  /** Refuses unless `sig` is the mailbox owner's signature over this connection's challenge, op and mailbox. */
-  private async authorize(op: OwnerOp, mailbox: string, sig: string): Promise<void> {
-    const record = await this.deps.storage.getMailbox(mailbox);
+  /** Throws a Refusal unless `record` exists and `sig` is its owner's signature for (challenge, op, mailbox). */
+  private checkOwner(record: MailboxRecord | null, op: OwnerOp, mailbox: string, sig: string): void {
     // The same answer for "no such mailbox" and "wrong key", so a stranger cannot probe for ids.
     if (!record) throw new Refusal('forbidden', 'no such mailbox or signature does not verify');
     // The signed bytes are fixed per (connection, op, mailbox), so an owner sends the same
     // signature on every fetch or ack: verify it once per connection, then compare strings.
-    const key = `${op}\n${mailbox}`;
-    if (this.verified.get(key) === sig) return;
+    let known = this.verified.get(mailbox);
+    if (known?.[op] === sig) return;
     if (!verifyOwnerSignature(record.receiveKey, this.challenge, op, mailbox, Buffer.from(sig, 'base64url'))) {
       throw new Refusal('forbidden', 'no such mailbox or signature does not verify');
     }
-    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
-    this.verified.set(key, sig);
+    if (!known) {
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(mailbox, (known = {}));
+    }
+    known[op] = sig;
   }
 
   private dispose(): void {
@@ -361,5 +426,7 @@ export class RelaySession {
     for (const mailbox of this.subscriptions) this.deps.registry.remove(mailbox, this);
     this.subscriptions.clear();
     this.notified.clear();
+    this.capHashes.clear();
+    this.verified.clear();
   }
 }

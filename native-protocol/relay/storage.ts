@@ -43,12 +43,22 @@ export interface DepositPolicy {
 export interface RelayStorage {
   createMailbox(m: MailboxRecord, now: number): Promise<void>;
   getMailbox(id: string): Promise<MailboxRecord | null>;
+  /** `getMailbox` for several ids at once, in order. */
+  getMailboxes(ids: string[]): Promise<(MailboxRecord | null)[]>;
   /** Stores the items that pass the capability and quota checks, in one transaction. */
   deposit(items: DepositRequest[], policy: DepositPolicy): Promise<DepositOutcome[]>;
   /** Unexpired messages with seq > after, oldest first, at most `limit` and about `maxBytes`. */
   fetch(mailbox: string, after: number, limit: number, maxBytes: number, now: number): Promise<{ messages: StoredMessage[]; more: boolean }>;
+  /**
+   * `fetch` for several mailboxes, in order, sharing one byte budget: each entry gets what is left
+   * of `maxBytes` (at least one message while any is left); once it is spent, an entry returns no
+   * messages and `more` says whether it has any.
+   */
+  fetchMany(entries: { mailbox: string; after: number }[], limit: number, maxBytes: number, now: number): Promise<{ messages: StoredMessage[]; more: boolean }[]>;
   /** Deletes the given seqs of one mailbox in one transaction; returns how many existed. */
   ack(mailbox: string, seqs: number[]): Promise<number>;
+  /** `ack` for several mailboxes in one transaction; how many existed, per entry in order. */
+  ackMany(items: { mailbox: string; seqs: number[] }[]): Promise<number[]>;
   /** Number of unexpired messages waiting. */
   pending(mailbox: string, now: number): Promise<number>;
   /** Sets or replaces the mailbox's one bundle blob; false if there is no such mailbox. */

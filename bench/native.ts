@@ -256,7 +256,7 @@ export async function runNativeBenchmark(opts: { messages: number; setups: numbe
       const bst = storesFor(btx, bob.pair, bob.registrationId, Date.now);
       const local = ProtocolAddress.new('self', 1);
       await processPreKeyBundle(toPreKeyBundle(bundle.fields), ProtocolAddress.new('a', 1), local, bst.session, bst.identity);
-      const blob = await encryptTo(btx, bst, 'a', local, enc.encode('hello'), Date.now());
+      const blob = await encryptTo(bst, 'a', local, enc.encode('hello'), Date.now());
       btx.commit();
       const atx = new Tx(alice.storage);
       const ast = storesFor(atx, alice.client.profile.pair, alice.client.profile.registrationId, Date.now);

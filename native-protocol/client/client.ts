@@ -412,7 +412,7 @@ export class NativeClient {
         mbox: { relay: home, id: created.mailbox, cap: created.cap },
         renew: renew.fields,
       };
-      const blob = await encryptTo(tx, stores, rid, this.localAddress(), encodePayload(hello), this.now());
+      const blob = await encryptTo(stores, rid, this.localAddress(), encodePayload(hello), this.now());
       tx.commit();
       return { r, blob, mb };
     });
@@ -473,7 +473,7 @@ export class NativeClient {
         const stores = storesFor(tx, this.profile.pair, this.profile.registrationId, this.now);
         const renew = makeBundle(tx, this.profile, false, this.now());
         const ack: Payload = { k: 'hello-ack', id: localId('h_'), t: this.now(), name: this.profile.displayName, mbox: { relay: mine.relay, id: mine.id, cap: sendCap }, renew: renew.fields };
-        const b = await encryptTo(tx, stores, rid, this.localAddress(), encodePayload(ack), this.now());
+        const b = await encryptTo(stores, rid, this.localAddress(), encodePayload(ack), this.now());
         const next: RelRecord & { pendingCap?: string } = { ...rel, state: 'active' };
         delete next.pendingCap;
         save(tx, RNS.rel, rid, next);
@@ -590,7 +590,7 @@ export class NativeClient {
         await processPreKeyBundle(toPreKeyBundle(rel.renew), ProtocolAddress.new(rel.rid, DEVICE_ID), this.localAddress(), stores.session, stores.identity, new Date(this.now()));
         const renew = makeBundle(tx, this.profile, false, this.now());
         const p: Payload = { k: 'rekey', id: localId('r_'), t: this.now(), renew: renew.fields };
-        out.push({ to: rel.theirs, blob: await encryptTo(tx, stores, rel.rid, this.localAddress(), encodePayload(p), this.now()) });
+        out.push({ to: rel.theirs, blob: await encryptTo(stores, rel.rid, this.localAddress(), encodePayload(p), this.now()) });
       }
       tx.commit();
       return out;
@@ -651,7 +651,7 @@ export class NativeClient {
       }
       const tx = new Tx(this.storage);
       const stores = storesFor(tx, this.profile.pair, this.profile.registrationId, this.now);
-      const b = await encryptTo(tx, stores, rel.rid, this.localAddress(), encodePayload(payload), this.now());
+      const b = await encryptTo(stores, rel.rid, this.localAddress(), encodePayload(payload), this.now());
       tx.commit();
       return b;
     });

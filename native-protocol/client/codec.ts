@@ -31,8 +31,3 @@ const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 export const utf8 = (s: string): Uint8Array => enc.encode(s);
 export const fromUtf8 = (b: Uint8Array): string => dec.decode(b);
-
-/** A JSON-ish record stored as CBOR. */
-export function putRecord(value: unknown): Uint8Array {
-  return toCbor(value);
-}

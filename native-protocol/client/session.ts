@@ -12,10 +12,9 @@ import { own } from './codec.ts';
 import { EnvelopeError, openEnvelope, sealEnvelope, TYPE_PREKEY, TYPE_SIGNAL } from './envelope.ts';
 import { DEVICE_ID } from './keys.ts';
 import type { SignalStores } from './signal-stores.ts';
-import type { Tx } from './storage.ts';
 
 /** Encrypts a plaintext for the peer at `rid` and wraps it in a padded envelope. */
-export async function encryptTo(_tx: Tx, stores: SignalStores, rid: string, local: ProtocolAddress, plaintext: Uint8Array, now: number): Promise<Uint8Array> {
+export async function encryptTo(stores: SignalStores, rid: string, local: ProtocolAddress, plaintext: Uint8Array, now: number): Promise<Uint8Array> {
   const c = await signalEncrypt(own(plaintext), ProtocolAddress.new(rid, DEVICE_ID), local, stores.session, stores.identity, new Date(now));
   const kind = c.type() as CiphertextMessageType;
   const type = kind === CiphertextMessageType.PreKey ? TYPE_PREKEY : kind === CiphertextMessageType.Whisper ? TYPE_SIGNAL : 0;

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../core/api/types.ts';
 import { until, type Harness } from '../support/harness.ts';
-import { conversationWith, nativeProfile } from '../support/native-profiles.ts';
+import { connectProfiles, nativeProfile } from '../support/native-profiles.ts';
 import { startRelay } from '../servers/relay.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -24,10 +24,7 @@ describe('disappearing messages over the native protocol', () => {
     cleanup.push(() => relay.cleanup());
     const alice = await nativeProfile('Alice', relay, cleanup);
     const bob = await nativeProfile('Bob', relay, cleanup);
-    const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
-    const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
-    await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);
-    const atAlice = await conversationWith(alice.h, 'Bob');
+    const { atFrom: atAlice, atTo: atBob } = await connectProfiles(alice, bob);
 
     const set = await alice.h.core.call('conversations.update', { conversationId: atAlice.id, disappearingSeconds: 3_600 });
     expect(set.disappearingSeconds).toBe(3_600);

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../support/harness.ts';
-import { conversationWith, nativeProfile, nativeRegistry, texts } from '../support/native-profiles.ts';
+import { connectProfiles, conversationWith, nativeProfile, nativeRegistry, texts } from '../support/native-profiles.ts';
 import { startRelay } from '../servers/relay.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -53,10 +53,7 @@ describe('native protocol through core', () => {
     cleanup.push(() => relay.cleanup());
     const alice = await nativeProfile('Alice', relay, cleanup);
     const bob = await nativeProfile('Bob', relay, cleanup);
-    const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
-    const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
-    await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);
-    const atAlice = await conversationWith(alice.h, 'Bob');
+    const { atFrom: atAlice, atTo: atBob } = await connectProfiles(alice, bob);
     // Bob quits; his mailbox fills up.
     await bob.h.core.close();
     for (let i = 0; i < 4; i++) await alice.h.core.call('messages.send', { conversationId: atAlice.id, text: `note ${i}` });
@@ -80,10 +77,7 @@ describe('native protocol through core', () => {
     cleanup.push(() => relay.cleanup());
     const alice = await nativeProfile('Alice', relay, cleanup);
     const bob = await nativeProfile('Bob', relay, cleanup);
-    const invite = await alice.h.core.call('invites.create', { kind: 'one-use' });
-    const atBob = await bob.h.core.call('invites.accept', { link: invite.link });
-    await until(() => bob.adapter().client.peers().some((p) => p.state === 'active'), 'session confirmed', 10_000);
-    const atAlice = await conversationWith(alice.h, 'Bob');
+    const { atFrom: atAlice, atTo: atBob } = await connectProfiles(alice, bob);
     // Bob reinstalls without his keys (a new identity key), then writes.
     await bob.adapter().client.replaceIdentityKey();
     await bob.h.core.call('messages.send', { conversationId: atBob.id, text: 'it is me, new phone' });

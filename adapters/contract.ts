@@ -77,6 +77,38 @@ export class AdapterSendError extends Error {
 
 export type AccountStatus = 'offline' | 'connecting' | 'online' | 'error';
 
+/** An attachment as the adapter lists it; its bytes come from `Adapter.fetchAttachment`. */
+export interface AttachmentInfo {
+  /** The adapter's id for it within the message (a MIME part number, an index). */
+  id: string;
+  filename: string;
+  mimeType: string;
+  /** Bytes (decoded), as far as the adapter knows. */
+  size: number;
+}
+
+/**
+ * What a message holds beyond its chat text (email): the whole original, HTML, attachments, or
+ * why it cannot be shown. Core keeps it; the chat shows `text`, the original is one click away.
+ */
+export interface MessageContent {
+  subject?: string | undefined;
+  /** The full text before quoted history and signature were stripped (only when it differs from `text`). */
+  originalText?: string | undefined;
+  /** The HTML body as received: untrusted, never put into the app's DOM (core renders it in an isolated view). */
+  html?: string | undefined;
+  attachments?: AttachmentInfo[] | undefined;
+  /** Why the message cannot be displayed (over a limit, undecryptable, malformed); `text` says so in words. */
+  problem?: string | undefined;
+}
+
+/** The bytes of one attachment. */
+export interface AttachmentData {
+  filename: string;
+  mimeType: string;
+  bytes: Uint8Array;
+}
+
 /** Protocol-neutral events an adapter emits. */
 export type AdapterEvent =
   | {
@@ -105,6 +137,8 @@ export type AdapterEvent =
        * kept). Core deletes the message this long after it was read (incoming) or sent (outgoing).
        */
       disappearAfterSeconds?: number | undefined;
+      /** Subject, original, HTML, attachments, or a problem (email). */
+      content?: MessageContent | undefined;
     }
   | { type: 'delivery'; accountId: string; clientId: string; state: 'delivered' | 'read' }
   | { type: 'status'; accountId: string; status: AccountStatus; error?: string | undefined }
@@ -122,6 +156,8 @@ export type AdapterEvent =
   | { type: 'group'; accountId: string; roomId: string; title: string; left: boolean }
   /** The peer (or a group member) changed the conversation's disappearing timer. */
   | { type: 'disappearing'; accountId: string; conversation: RemoteConversationRef; seconds: number }
+  /** Initial or catch-up sync progress: `done` of `total` messages; `done === total` when finished. */
+  | { type: 'sync'; accountId: string; done: number; total: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
   | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' };
 
@@ -155,6 +191,8 @@ export interface Adapter {
    * adapter may now acknowledge them to its server. Called after every ingest commit.
    */
   messagesStored?(remoteIds: readonly string[]): void;
+  /** The bytes of an attachment of a message this adapter reported (`AttachmentInfo.id`). Throws `AdapterActionError`. */
+  fetchAttachment?(remoteId: string, attachmentId: string): Promise<AttachmentData>;
   /** Invites (the native protocol); absent on protocols without them. */
   readonly invites?: InviteActions | undefined;
   /** Making and managing group rooms, where the protocol lets a client do that. */
@@ -198,10 +236,30 @@ export interface StateWrite {
 /** What core hands an adapter besides its account. */
 export interface AdapterServices {
   state: AdapterStateStore;
+  /**
+   * The account's secrets (an email password), decrypted by core from their encrypted store just
+   * for this adapter. Never logged, never sent to the renderer.
+   */
+  secrets: Readonly<Record<string, string>>;
 }
 
 /** Builds an adapter for an account. */
 export type AdapterFactory = (account: AccountConfig, services: AdapterServices) => Adapter;
+
+/** Server settings found for an address (email autoconfig), for the user to confirm or edit. */
+export interface DiscoveredSettings {
+  settings: Record<string, unknown>;
+  /** Where they came from, in words ("autoconfig.example.org", "DNS SRV records", "a guess"). */
+  source: string;
+}
+
+/** What a protocol offers before an account exists: finding its settings and checking a login. */
+export interface AccountSetup {
+  /** Finds server settings for an address; null when nothing was found. */
+  discover?(address: string, signal: AbortSignal): Promise<DiscoveredSettings | null>;
+  /** Logs in with these settings and secrets and logs out; throws `AdapterActionError` with a message for the user. */
+  probe?(account: AccountConfig, secrets: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
+}
 
 /** The kinds of invite: one-use, limited to N uses, valid until a time, or a long-lived contact address. */
 export type InviteKind = 'one-use' | 'multi-use' | 'timed' | 'address';

@@ -1,4 +1,4 @@
-import type { AdapterFactory } from './contract.ts';
+import type { AccountSetup, AdapterFactory } from './contract.ts';
 import { createNativeAdapter } from './native/adapter.ts';
 
 /**
@@ -7,10 +7,17 @@ import { createNativeAdapter } from './native/adapter.ts';
  */
 export class AdapterRegistry {
   private readonly factories = new Map<string, AdapterFactory>();
+  private readonly setups = new Map<string, AccountSetup>();
 
-  register(kind: string, factory: AdapterFactory): this {
+  /** `setup`: how to discover settings and check a login before the account is saved. */
+  register(kind: string, factory: AdapterFactory, setup?: AccountSetup): this {
     this.factories.set(kind, factory);
+    if (setup) this.setups.set(kind, setup);
     return this;
+  }
+
+  setup(kind: string): AccountSetup | undefined {
+    return this.setups.get(kind);
   }
 
   get(kind: string): AdapterFactory | undefined {

@@ -61,6 +61,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
       if (listeners.size > 0 && ingest) announceRoutesChanged(ctx, account.id);
     },
     (accountId) => adapterStateStore(db, accountId),
+    () => ({}),
   );
   const ctx: CoreContext = {
     db,

@@ -25,6 +25,7 @@ const LISTENED: Record<AdapterEventType, true> = {
   group: true,
   disappearing: true,
   changed: true,
+  sync: true,
 };
 const ADAPTER_EVENT_TYPES = Object.keys(LISTENED) as AdapterEventType[];
 
@@ -33,6 +34,8 @@ interface Live {
   adapter: Adapter | null;
   status: AccountStatus;
   error?: string | undefined;
+  /** The latest sync progress, until it finishes. */
+  sync: { done: number; total: number } | null;
   abort: AbortController;
   unsubscribe: (() => void)[];
 }
@@ -50,12 +53,14 @@ export class AccountRuntime {
     private readonly onStatus: (account: Account) => void,
     /** The durable state store handed to each account's adapter. */
     private readonly stateFor: (accountId: string) => AdapterStateStore,
+    /** The account's decrypted secrets, read when its adapter is built. */
+    private readonly secretsFor: (accountId: string) => Readonly<Record<string, string>>,
   ) {}
 
   /** Builds and connects the adapter of an account. A missing or failing adapter is a status, not a crash. */
   start(row: AccountRow): void {
     if (this.live.has(row.id)) return;
-    const entry: Live = { row, adapter: null, status: 'connecting', abort: new AbortController(), unsubscribe: [] };
+    const entry: Live = { row, adapter: null, status: 'connecting', sync: null, abort: new AbortController(), unsubscribe: [] };
     this.live.set(row.id, entry);
     const factory = this.registry.get(row.kind);
     if (!factory) {
@@ -63,7 +68,7 @@ export class AccountRuntime {
       return;
     }
     try {
-      entry.adapter = factory(toConfig(row), { state: this.stateFor(row.id) });
+      entry.adapter = factory(toConfig(row), { state: this.stateFor(row.id), secrets: this.secretsFor(row.id) });
     } catch (e) {
       this.setStatus(row.id, 'error', `Could not set up the account: ${errorText(e)}`);
       return;
@@ -84,6 +89,10 @@ export class AccountRuntime {
             return;
           }
           if (e.type === 'status') this.setStatus(row.id, e.status, e.error);
+          if (e.type === 'sync') {
+            this.setSync(row.id, e.done, e.total);
+            return;
+          }
           this.onAdapterEvent(e);
         }),
       );
@@ -147,7 +156,17 @@ export class AccountRuntime {
       status: e.status,
       error: e.error,
       canCreateGroups: !!e.adapter?.groups,
+      sync: e.sync,
     };
+  }
+
+  private setSync(accountId: string, done: number, total: number): void {
+    const e = this.live.get(accountId);
+    if (!e) return;
+    const finished = done >= total;
+    if (finished && !e.sync) return;
+    e.sync = finished ? null : { done: Math.max(0, done), total: Math.max(0, total) };
+    this.onStatus(this.view(accountId)!);
   }
 
   private setStatus(accountId: string, status: AccountStatus, error?: string): void {

@@ -70,6 +70,8 @@ export interface Account {
   error?: string | undefined;
   /** Its running adapter can make group chats (`groups.create`) and list and change their members. */
   canCreateGroups: boolean;
+  /** Initial or catch-up sync under way: `done` of `total` messages; null when none is running. */
+  sync: { done: number; total: number } | null;
 }
 
 /** A contact's address on one protocol, reached through one account. */

@@ -68,6 +68,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       displayName: row.display_name,
       status: 'offline',
       canCreateGroups: false,
+      sync: null,
     };
 
   return {

@@ -351,7 +351,8 @@ export class Ingestor {
         return;
       }
       case 'status':
-        // The account runtime tracks status; nothing to store.
+      case 'sync':
+        // The account runtime tracks status and sync progress; nothing to store.
         return;
       case 'error':
         log.warn('adapter reported an error', { accountId: e.accountId, error: e.error });

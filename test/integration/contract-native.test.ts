@@ -12,7 +12,7 @@ adapterContractSuite('native', async () => {
   const state = new MemoryStorage();
   const account = { id: 'acct-native', protocol: 'native' as const, address: 'Ada', displayName: 'Ada', settings: { relays: [relay.url], backoffMs: { first: 50, max: 500 } } };
   // The account under test and its peer make contact once, through the adapter's own client.
-  const setup = createNativeAdapter(account, { state }) as NativeAdapter;
+  const setup = createNativeAdapter(account, { state, secrets: {} }) as NativeAdapter;
   const peer = makeParty('Grace', [relay.url]);
   peer.client.start();
   const setupClient = setup.client;
@@ -22,7 +22,7 @@ adapterContractSuite('native', async () => {
   await setupClient.stop();
   let n = 0;
   return {
-    makeAdapter: () => createNativeAdapter(account, { state }),
+    makeAdapter: () => createNativeAdapter(account, { state, secrets: {} }),
     conversation: { kind: 'direct', peer: { address: myRid, displayName: 'Grace' } },
     peer: {
       send: async (text) => {

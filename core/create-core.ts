@@ -4,6 +4,7 @@ import { ApiError, CALL_TIMEOUT_MS, commandSchemas, type CommandName, type Comma
 import { isCommandName } from './api/command-names.ts';
 import type { ApiEvent } from './api/events.ts';
 import type { CoreContext } from './context.ts';
+import { mailView } from './content/original.ts';
 import { createHandlers, type Handlers } from './handlers/handlers.ts';
 import type { Core } from './index.ts';
 import { ExpirySweeper } from './expiry/sweeper.ts';
@@ -117,6 +118,15 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     onEvent(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
+    },
+    mailView(messageId, frameAncestors) {
+      if (closed) return null;
+      try {
+        return mailView(db, messageId, frameAncestors);
+      } catch (e) {
+        log.error('mail view failed', { error: errorText(e) });
+        return null;
+      }
     },
     async start() {
       for (const row of db.prepare('SELECT * FROM accounts ORDER BY created_at').all() as AccountRow[]) accounts.start(row);

@@ -41,6 +41,10 @@ export function message(over: Partial<Message> = {}): Message {
     pinned: false,
     rating,
     expiresAt: null,
+    subject: null,
+    hasOriginal: false,
+    attachments: [],
+    problem: null,
     ...over,
   };
 }

@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import type {
   Account,
+  AttachmentDownload,
   Contact,
   ContactBrief,
   ConversationSummary,
   GroupMember,
   Invite,
   Message,
+  MessageOriginal,
   Page,
   QuarantineEntry,
   SafetyNumberView,
@@ -77,6 +79,12 @@ export const commandSchemas = {
   'messages.retry': z.strictObject({ messageId: id }),
   /** Takes a queued or waiting message out of the outbox (it stays, marked not sent). */
   'messages.cancel': z.strictObject({ messageId: id }),
+  /** The message as received: subject, sender, date, the full text, whether it has HTML and remote content. */
+  'messages.original': z.strictObject({ messageId: id }),
+  /** Lets the message's HTML load remote content (images): for this message, or always for its sender. */
+  'messages.allowRemoteContent': z.strictObject({ messageId: id, scope: z.enum(['message', 'sender']) }),
+  /** An attachment's bytes, fetched through the message's account (which must be online). */
+  'messages.attachment': z.strictObject({ messageId: id, attachmentId: z.string().min(1).max(200) }),
   search: z.strictObject({ query: z.string().max(1000), limit }),
   'contacts.get': z.strictObject({ contactId: id }),
   /**
@@ -154,6 +162,9 @@ export interface CommandResults {
   'messages.pinned': Message[];
   'messages.retry': Message;
   'messages.cancel': Message;
+  'messages.original': MessageOriginal;
+  'messages.allowRemoteContent': MessageOriginal;
+  'messages.attachment': AttachmentDownload;
   search: SearchHit[];
   'contacts.get': Contact;
   'contacts.pinRoute': Contact;

@@ -3,6 +3,7 @@
  */
 import type {
   AccountStatus,
+  AttachmentInfo,
   InviteInfo,
   InviteKind,
   Protocol,
@@ -11,7 +12,7 @@ import type {
   SecurityFacts,
 } from '../../adapters/contract.ts';
 
-export type { AccountStatus, InviteKind, Protocol, SecurityFacts };
+export type { AccountStatus, AttachmentInfo, InviteKind, Protocol, SecurityFacts };
 
 /** An invite, with the account that made it. */
 export interface Invite extends InviteInfo {
@@ -175,6 +176,44 @@ export interface Message {
    * incoming one not read yet, or an outgoing one not sent yet (the countdown starts then).
    */
   expiresAt: number | null;
+  /** The mail's subject (email), or null. */
+  subject: string | null;
+  /** A fuller original exists (the text before quotes and signature were cut, or an HTML body): `messages.original`. */
+  hasOriginal: boolean;
+  /** Files that came with it; their bytes come from `messages.attachment`. */
+  attachments: AttachmentInfo[];
+  /** Why the message cannot be displayed (too large, undecryptable, malformed), or null. */
+  problem: string | null;
+}
+
+/** Whether an HTML body loads remote content: it has none, it is blocked, or the user allowed it. */
+export type RemoteContentState = 'none' | 'blocked' | 'allowed';
+
+/** A message as received, for the "Show full message" view (`messages.original`). */
+export interface MessageOriginal {
+  messageId: string;
+  subject: string | null;
+  /** The sender's name, and address when known (null for a message without one). */
+  from: { name: string; address: string | null };
+  /** When it was sent (ms since the epoch). */
+  date: number;
+  /** The full text: the original before quotes and signature were cut, else the chat text. */
+  text: string;
+  /** An HTML body exists: show it in the isolated view (the bridge's `mailViewUrl`). */
+  hasHtml: boolean;
+  remoteContent: RemoteContentState;
+  /** How many remote resources (images, backgrounds) the HTML refers to. */
+  remoteCount: number;
+  /** Allowing remote content for the sender is possible (an incoming message with a known address). */
+  canAllowSender: boolean;
+  attachments: AttachmentInfo[];
+}
+
+/** One attachment's bytes, base64-encoded for the transports (`messages.attachment`). */
+export interface AttachmentDownload {
+  filename: string;
+  mimeType: string;
+  base64: string;
 }
 
 export interface SearchHit {

@@ -5,6 +5,7 @@ import type { CoreContext } from '../context.ts';
 import { listContacts } from '../contacts/list.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
+import { contentHandlers } from './content.ts';
 import { groupHandlers } from './groups.ts';
 import { nativeHandlers } from './native.ts';
 import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
@@ -263,5 +264,6 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     },
     ...nativeHandlers(ctx, { announceConversation }),
     ...groupHandlers(ctx, { announceConversation }),
+    ...contentHandlers(ctx),
   };
 }

@@ -9,6 +9,7 @@ import { isCommandName } from '../api/command-names.ts';
 import { API_PATH, TOKEN_PROTOCOL_PREFIX, type ReplyFrame, type ServerFrame } from '../api/wire.ts';
 import type { Core } from '../index.ts';
 import { createLogger, errorText } from '../log/logger.ts';
+import { isMailViewRequest, serveMailView } from './mail-view.ts';
 import { serveStatic, webCsp } from './static.ts';
 
 const log = createLogger('host');
@@ -49,6 +50,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
+      return;
+    }
+    if (isMailViewRequest(req.url)) {
+      serveMailView(req, res, opts.core, token, port);
       return;
     }
     if ((req.url ?? '/').startsWith(API_PATH)) {

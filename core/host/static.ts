@@ -15,8 +15,9 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The web mode's CSP: the same policy as the Electron window, with one exception —
- * connect-src allows the api WebSocket of this very host.
+ * The web mode's CSP: the same policy as the Electron window, with two exceptions —
+ * connect-src allows the api WebSocket of this very host, and frame-src its isolated HTML mail
+ * view (served with a sandboxing policy of its own, see core/content/mail-html.ts).
  */
 export function webCsp(port: number): string {
   return [
@@ -26,6 +27,7 @@ export function webCsp(port: number): string {
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `frame-src http://127.0.0.1:${port}/mail-view/ http://localhost:${port}/mail-view/`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

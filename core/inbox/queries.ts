@@ -1,5 +1,6 @@
 import type { ConversationSummary, Message, Page, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
+import { CONTENT_SUMMARY_COLUMNS, type ContentSummaryRow } from '../content/store.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import type { ConversationFolder, ConversationRow, MessageRow } from '../store/rows.ts';
 import { CONVERSATION_SELECT, toConversationSummary, toMessage } from './views.ts';
@@ -39,11 +40,15 @@ export function listConversations(
   };
 }
 
-/** SQL of a conversation page (newest first, before a cursor or not); exported for the query-plan test. */
+/**
+ * SQL of a conversation page (newest first, before a cursor or not); exported for the query-plan
+ * test. The bubble's content columns come along by primary key; the original and HTML never do.
+ */
 export function messagePageSql(withCursor: boolean): string {
-  return `SELECT * FROM messages
-  WHERE conversation_id = @conversationId${withCursor ? ' AND (sent_at, seq) < (@at, @seq)' : ''}
-  ORDER BY sent_at DESC, seq DESC LIMIT @limit`;
+  return `SELECT m.*, ${CONTENT_SUMMARY_COLUMNS} FROM messages m
+  LEFT JOIN message_content mc ON mc.message_seq = m.seq
+  WHERE m.conversation_id = @conversationId${withCursor ? ' AND (m.sent_at, m.seq) < (@at, @seq)' : ''}
+  ORDER BY m.sent_at DESC, m.seq DESC LIMIT @limit`;
 }
 
 /** A page of a conversation, oldest first; the cursor fetches the messages before it. */
@@ -55,7 +60,7 @@ export function messagePage(
 ): Page<Message> {
   const [at, seq] = cursor ? decodeCursor(cursor, ['number', 'number']) : [0, 0];
   const params = { conversationId, limit, ...(cursor ? { at, seq } : {}) };
-  const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as MessageRow[];
+  const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as (MessageRow & ContentSummaryRow)[];
   const oldest = rows.length === limit ? rows.at(-1) : undefined;
   return {
     items: rows.reverse().map((r) => toMessage(ctx.db, r)),

@@ -1,5 +1,6 @@
 import type { ConversationSummary, Message, MessageStatus, Protocol, Rating, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
+import { contentSummary, parseAttachments, type ContentSummaryRow } from '../content/store.ts';
 import { decideRoute, getContactRow } from '../contacts/routes.ts';
 import { hasLeft } from '../groups/membership.ts';
 import { parseFacts } from '../ingest/validate.ts';
@@ -11,7 +12,12 @@ import { stmt, pluck } from '../store/statements.ts';
 
 const PREVIEW_CHARS = 140;
 
-export function toMessage(db: Db, row: MessageRow): Message {
+/**
+ * A stored message as the api shows it. A row that already carries the content summary columns (a
+ * page joins them) is used as it is; any other row costs one primary-key lookup.
+ */
+export function toMessage(db: Db, row: MessageRow & Partial<ContentSummaryRow>): Message {
+  const content = 'has_original' in row ? row : contentSummary(db, row.seq);
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -25,6 +31,10 @@ export function toMessage(db: Db, row: MessageRow): Message {
     pinned: row.pinned === 1,
     rating: rate(factsById(db, row.facts_id) ?? UNKNOWN_FACTS, row.protocol),
     expiresAt: row.expires_at,
+    subject: content?.subject ?? null,
+    hasOriginal: content?.has_original === 1,
+    attachments: parseAttachments(content?.attachments ?? null),
+    problem: content?.problem ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ import { directConversation, groupConversation, normaliseAddress, resolveIdentit
 import { syncGroupConversation } from '../groups/membership.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
+import { storeContent } from '../content/store.ts';
 import { getSettings } from '../settings/settings.ts';
 import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
@@ -508,6 +509,8 @@ export class Ingestor {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
       )
       .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts), timer, deadline) as number;
+    // Subject, original, HTML, attachments: in the message's own transaction, so neither exists without the other.
+    storeContent(db, seq, e.content);
     // A conversation that starts with a disappearing message starts with its timer (its sender's
     // setting, whose own announcement may have come before the conversation existed).
     if (created && timer > 0) stmt(db, 'UPDATE conversations SET disappear_seconds = ? WHERE id = ?').run(timer, conv.id);

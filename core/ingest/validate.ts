@@ -34,6 +34,32 @@ const conversation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('group'), roomId: shortText, title: z.string().max(500).optional() }),
 ]);
 
+/** Cuts a string to `max` characters instead of refusing it: a long name must not cost the whole message. */
+const capped = (max: number) => z.string().transform((s) => (s.length > max ? s.slice(0, max) : s));
+/** More attachments than this are not listed (the original still has them). */
+const MAX_ATTACHMENTS = 500;
+const attachment = z.strictObject({
+  id: z.string().min(1).max(200),
+  filename: capped(500),
+  mimeType: capped(200),
+  size: z.number().int().nonnegative(),
+});
+/**
+ * Subject, original, HTML, attachments or a problem (email). The long fields are not limited here:
+ * they are already in memory, and ingest keeps a bounded prefix (core/content/store.ts) rather than
+ * dropping a message for being long.
+ */
+const content = z.strictObject({
+  subject: capped(2000).optional(),
+  originalText: z.string().optional(),
+  html: z.string().optional(),
+  attachments: z
+    .array(attachment)
+    .transform((list) => list.slice(0, MAX_ATTACHMENTS))
+    .optional(),
+  problem: capped(2000).optional(),
+});
+
 export const adapterEventSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('message'),
@@ -48,6 +74,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     historical: z.boolean().optional(),
     request: z.boolean().optional(),
     disappearAfterSeconds: timerSeconds.optional(),
+    content: content.optional(),
   }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({

@@ -74,8 +74,10 @@ describe('migrate', () => {
       'contacts',
       'conversations',
       'identities',
+      'message_content',
       'messages',
       'outbox',
+      'remote_content_senders',
       'security_facts',
       'settings',
     ]);

@@ -5,6 +5,7 @@
  * cannot tell it from a protocol adapter.
  */
 import {
+  AdapterActionError,
   AdapterSendError,
   type AccountConfig,
   type AccountStatus,
@@ -13,6 +14,8 @@ import {
   type AdapterEventType,
   type AdapterServices,
   type AdapterStateStore,
+  type AttachmentData,
+  type MessageContent,
   type OutgoingMessage,
   type RemotePerson,
   type Protocol,
@@ -71,6 +74,12 @@ export class TestAdapter implements Adapter {
    */
   readonly setDisappearing: ((conversation: RemoteConversationRef, seconds: number) => Promise<void>) | undefined;
 
+  /**
+   * An attachment's bytes from `network.attachments` (recorded in `network.attachmentFetches`);
+   * absent on protocols listed in `network.noAttachments`.
+   */
+  readonly fetchAttachment: ((remoteId: string, attachmentId: string) => Promise<AttachmentData>) | undefined;
+
   constructor(
     readonly account: AccountConfig,
     private readonly network: TestNetwork,
@@ -91,6 +100,14 @@ export class TestAdapter implements Adapter {
             throw failure;
           }
           network.timers.push({ accountId: this.accountId, conversation, seconds });
+        };
+    this.fetchAttachment = network.noAttachments.has(account.protocol)
+      ? undefined
+      : async (remoteId, attachmentId) => {
+          network.attachmentFetches.push({ accountId: this.accountId, remoteId, attachmentId });
+          const data = network.attachments.get(`${remoteId}/${attachmentId}`);
+          if (!data) throw new AdapterActionError('not-found', 'The server no longer has this attachment.');
+          return data;
         };
   }
 
@@ -204,6 +221,12 @@ export class TestNetwork {
   readonly stored: { accountId: string; remoteIds: string[] }[] = [];
   /** Makes `messagesStored` throw, as a buggy adapter might. */
   failMessagesStored = false;
+  /** Attachment bytes the accounts' servers hold, by `<remoteId>/<attachmentId>`. */
+  readonly attachments = new Map<string, AttachmentData>();
+  /** Every `fetchAttachment` call, in order. */
+  readonly attachmentFetches: { accountId: string; remoteId: string; attachmentId: string }[] = [];
+  /** Protocols whose test adapter has no `fetchAttachment` (read when an adapter is built). */
+  readonly noAttachments = new Set<Protocol>();
   /** Invite links (long and short) made by test accounts, and the invite each leads to. */
   readonly inviteLinks = new Map<string, InviteTarget>();
   /** Invite links made outside the test network (by someone not modelled), and who made them. */
@@ -289,6 +312,8 @@ export class TestNetwork {
       request?: boolean;
       /** The sender's disappearing timer, in seconds. */
       disappearAfterSeconds?: number;
+      /** Subject, original, HTML, attachments or a problem, as an email adapter reports them. */
+      content?: MessageContent;
     } = {},
   ): string {
     const remoteId = opts.remoteId ?? `in-${++this.seq}-${Date.now()}`;
@@ -306,6 +331,7 @@ export class TestNetwork {
       ...(opts.historical !== undefined ? { historical: opts.historical } : {}),
       ...(opts.request !== undefined ? { request: opts.request } : {}),
       ...(opts.disappearAfterSeconds !== undefined ? { disappearAfterSeconds: opts.disappearAfterSeconds } : {}),
+      ...(opts.content ? { content: opts.content } : {}),
     });
     return remoteId;
   }

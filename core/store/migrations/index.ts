@@ -3,6 +3,7 @@ import { up as initialSchema } from './001-initial-schema.ts';
 import { up as requestsAndAdapterState } from './002-requests-and-adapter-state.ts';
 import { up as disappearingMessages } from './003-disappearing-messages.ts';
 import { up as groupMembership } from './004-group-membership.ts';
+import { up as messageContent } from './005-message-content.ts';
 
 /** A numbered migration. `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '002-requests-and-adapter-state', up: requestsAndAdapterState },
   { version: 3, name: '003-disappearing-messages', up: disappearingMessages },
   { version: 4, name: '004-group-membership', up: groupMembership },
+  { version: 5, name: '005-message-content', up: messageContent },
 ];

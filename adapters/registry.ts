@@ -1,4 +1,5 @@
 import type { AccountSetup, AdapterFactory } from './contract.ts';
+import { createEmailAdapter } from './email/adapter.ts';
 import { createNativeAdapter } from './native/adapter.ts';
 
 /**
@@ -31,5 +32,5 @@ export class AdapterRegistry {
 
 /** The adapters that ship. Protocol adapters join here as their issues land. */
 export function defaultRegistry(): AdapterRegistry {
-  return new AdapterRegistry().register('native', createNativeAdapter);
+  return new AdapterRegistry().register('native', createNativeAdapter).register('email', createEmailAdapter);
 }

@@ -1,0 +1,159 @@
+/**
+ * Syncs one mailbox into core: new mail since the cursor (oldest first), then the first sync's
+ * backlog within the window (newest first), in batches: one `UID FETCH` of the header fields
+ * the adapter needs, then the bodies of what it will show, up to the download limit. The cursor
+ * moves only after core has stored a batch, so a crash re-fetches at most one batch (deduped).
+ */
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import { parseHeaderSummary } from '../mime/parse.ts';
+import { HEADER_FIELDS, type FetchedMail } from '../incoming.ts';
+import type { MailState } from '../mail-state.ts';
+
+/** Messages per header fetch. */
+const BATCH = 250;
+/** Bytes of message sources per body fetch. */
+const SOURCE_GROUP_BYTES = 8 * 1024 * 1024;
+
+export interface SyncDeps {
+  client: ImapFlow;
+  state: MailState;
+  /** Days back the first sync reaches. */
+  syncDays: number;
+  /** Messages larger than this are not downloaded (their headers are, and the user is told). */
+  maxDownloadBytes: number;
+  /** Hands a batch to core and resolves once core has stored it (false: not confirmed, do not advance). */
+  deliver(batch: FetchedMail[]): Promise<boolean>;
+  /** Messages of this sync done so far, of a total. */
+  progress(done: number, total: number): void;
+  now(): number;
+  signal: AbortSignal;
+  /** The mailbox was just SELECTed on a new connection, so its HIGHESTMODSEQ is current. */
+  justSelected: boolean;
+}
+
+/** Syncs the mailbox at `path`, which the caller holds the lock of (it is selected). */
+export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
+  const { client, state } = deps;
+  const box = client.mailbox;
+  if (!box) throw new Error(`mailbox ${path} is not selected`);
+  const uidValidity = String(box.uidValidity);
+  let cur = state.cursor(path);
+  if (!cur || cur.uidValidity !== uidValidity) {
+    // First sync, or the server renumbered the mailbox (UIDVALIDITY changed): take the window
+    // again; messages already stored are deduped by Message-ID in core.
+    cur = { uidValidity, lastUid: box.uidNext - 1, initialBelow: box.uidNext, windowStart: deps.now() - deps.syncDays * 86_400_000, highestModseq: null };
+    state.setCursor(path, cur);
+    state.flush();
+  }
+  // CONDSTORE: on a reconnect, a HIGHESTMODSEQ that did not move since the last complete sync
+  // means nothing at all changed; skip even the search. Only right after SELECT: later the
+  // selected mailbox's HIGHESTMODSEQ and UIDNEXT are as stale as that SELECT.
+  if (deps.justSelected && cur.initialBelow === 0 && cur.highestModseq !== null && box.highestModseq !== undefined && cur.highestModseq === String(box.highestModseq)) return;
+
+  const seen = cur.lastUid;
+  // "n:*" always matches the newest message even when its UID is below n: filter it out.
+  const fresh = uidsOf(await client.search({ uid: `${seen + 1}:*` }, { uid: true })).filter((u) => u > seen);
+  fresh.sort((a, b) => a - b);
+  const backlog = cur.initialBelow > 1 ? uidsOf(await client.search({ uid: `1:${cur.initialBelow - 1}`, since: new Date(cur.windowStart) }, { uid: true })) : [];
+  backlog.sort((a, b) => b - a);
+  const total = fresh.length + backlog.length;
+  let done = 0;
+  if (total > 0) deps.progress(0, total);
+
+  for (let i = 0; i < fresh.length; i += BATCH) {
+    const uids = fresh.slice(i, i + BATCH);
+    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps)))) return;
+    cur = { ...cur, lastUid: uids[uids.length - 1]! };
+    state.setCursor(path, cur);
+    state.flush();
+    deps.progress((done += uids.length), total);
+  }
+  for (let i = 0; i < backlog.length; i += BATCH) {
+    const uids = backlog.slice(i, i + BATCH);
+    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps)))) return;
+    cur = { ...cur, initialBelow: uids[uids.length - 1]! };
+    state.setCursor(path, cur);
+    state.flush();
+    deps.progress((done += uids.length), total);
+  }
+  cur = { ...cur, initialBelow: 0, highestModseq: client.mailbox && client.mailbox.highestModseq !== undefined ? String(client.mailbox.highestModseq) : null };
+  state.setCursor(path, cur);
+  state.flush();
+}
+
+function uidsOf(r: number[] | false | undefined): number[] {
+  return r ? [...r] : [];
+}
+
+/** A compact UID set ("1:250,260,300:310") for a FETCH command. */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...uids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let start = sorted[0];
+  let prev = start;
+  for (let i = 1; i <= sorted.length; i++) {
+    const u = sorted[i];
+    if (u !== undefined && prev !== undefined && u === prev + 1) {
+      prev = u;
+      continue;
+    }
+    if (start !== undefined) parts.push(start === prev ? String(start) : `${start}:${prev}`);
+    start = u;
+    prev = u;
+  }
+  return parts.join(',');
+}
+
+/** Headers (and sizes, flags, dates) of a batch, then the sources of those under the limit, in `uids` order. */
+export async function fetchBatch(path: string, uidValidity: string, uids: readonly number[], deps: Pick<SyncDeps, 'client' | 'maxDownloadBytes' | 'signal'>): Promise<FetchedMail[]> {
+  const { client } = deps;
+  const metas = await client.fetchAll(uidSet(uids), { uid: true, flags: true, size: true, internalDate: true, headers: HEADER_FIELDS }, { uid: true });
+  const byUid = new Map<number, FetchMessageObject>(metas.map((m) => [m.uid, m]));
+  const sources = new Map<number, Buffer>();
+  const wanted = metas.filter((m) => (m.size ?? 0) <= deps.maxDownloadBytes).sort((a, b) => b.uid - a.uid);
+  let group: number[] = [];
+  let bytes = 0;
+  const flushGroup = async (): Promise<void> => {
+    if (group.length === 0) return;
+    for (const m of await client.fetchAll(uidSet(group), { uid: true, source: true }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
+    group = [];
+    bytes = 0;
+  };
+  for (const m of wanted) {
+    if (deps.signal.aborted) throw new Error('sync stopped');
+    if (bytes + (m.size ?? 0) > SOURCE_GROUP_BYTES) await flushGroup();
+    group.push(m.uid);
+    bytes += m.size ?? 0;
+  }
+  await flushGroup();
+
+  const out: FetchedMail[] = [];
+  for (const uid of uids) {
+    const m = byUid.get(uid);
+    if (!m) continue; // expunged between SEARCH and FETCH
+    const size = m.size ?? 0;
+    const source = sources.get(uid) ?? null;
+    out.push({
+      mailbox: path,
+      uidValidity,
+      uid,
+      flags: m.flags ?? new Set(),
+      size,
+      internalDate: toMs(m.internalDate),
+      headers: parseHeaderSummary(m.headers ?? new Uint8Array()),
+      raw: source,
+      skipped: source ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
+    });
+  }
+  return out;
+}
+
+function toMs(d: Date | string | undefined): number {
+  const t = d instanceof Date ? d.getTime() : typeof d === 'string' ? Date.parse(d) : NaN;
+  return Number.isFinite(t) ? t : Date.now();
+}
+
+function tooLarge(size: number, limit: number): string {
+  const mb = (n: number): string => `${Math.round(n / 1024 / 1024)} MB`;
+  return `This message is ${mb(size)}; Switchboard downloads messages up to ${mb(limit)}. Open it in your webmail or another mail program.`;
+}

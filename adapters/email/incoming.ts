@@ -1,0 +1,208 @@
+/**
+ * One fetched mail → one protocol-neutral message event: parse (with limits) → decrypt (Autocrypt)
+ * → which conversation (a peer, or a multi-recipient thread) → chat text. Never throws for bad
+ * mail: a message that cannot be shown becomes a "could not display" message with its reason.
+ */
+import type { AdapterEvent, AttachmentInfo, RemoteConversationRef, SecurityFacts } from '../contract.ts';
+import type { AutocryptAccount } from './autocrypt/account.ts';
+import type { AutocryptPeers } from './autocrypt/peers.ts';
+import { htmlToText } from './mime/html-text.ts';
+import { parseMail } from './mime/parse.ts';
+import { chatText } from './mime/strip.ts';
+import type { MailHeaderSummary, ParsedMail } from './mime/types.ts';
+import type { MailState, ThreadState } from './mail-state.ts';
+import { normaliseSubject, referencesFor, syntheticMessageId, threadRoot } from './threading.ts';
+
+type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;
+
+/** A message as fetched from one mailbox. */
+export interface FetchedMail {
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  flags: ReadonlySet<string>;
+  size: number;
+  internalDate: number;
+  /** The top-level header fields the sync asked for. */
+  headers: MailHeaderSummary;
+  /** The whole message, or null when it is over the download limit. */
+  raw: Uint8Array | null;
+  /** Why `raw` is null, in words for the user. */
+  skipped?: string | undefined;
+}
+
+export interface IncomingContext {
+  accountId: string;
+  /** The account's own address (lowercased). */
+  self: string;
+  showMailFrom: 'accepted' | 'all';
+  state: MailState;
+  peers: AutocryptPeers;
+  account: AutocryptAccount;
+  /** Facts for plain and for end-to-end encrypted mail on this account. */
+  facts(encrypted: boolean): SecurityFacts;
+  now(): number;
+}
+
+/** What handling one mail produced: the event for core and, for a mail that could not be shown, why. */
+export interface IncomingResult {
+  event: MessageEvent;
+  problem: string | null;
+  /** The sender's Autocrypt state may have changed (the route's padlock may move). */
+  autocryptFrom: string | null;
+}
+
+/** Header names the sync fetches for every message (the rest comes with the body, if it is downloaded). */
+export const HEADER_FIELDS = [
+  'from', 'to', 'cc', 'reply-to', 'subject', 'date', 'message-id', 'in-reply-to', 'references',
+  'autocrypt', 'content-type', 'chat-version', 'auto-submitted', 'list-id', 'precedence',
+];
+
+export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Promise<IncomingResult> {
+  let problem: string | null = m.skipped ?? null;
+  let mail: ParsedMail | null = null;
+  let encrypted = false;
+  let summary = m.headers;
+  if (m.raw) {
+    const parsed = await parseMail(m.raw);
+    if (parsed.ok) {
+      mail = parsed.mail;
+      summary = parsed.mail;
+    } else {
+      problem = parsed.reason;
+      if (parsed.headers.messageId || parsed.headers.from) summary = parsed.headers;
+    }
+  }
+  const from = summary.from?.address ?? '';
+  const fromSelf = from === ctx.self;
+  const date = Math.min(summary.date ?? m.internalDate, ctx.now());
+
+  let autocryptFrom: string | null = null;
+  if (!fromSelf && from && (mail || summary.headers.length > 0)) {
+    const values = (mail ?? summary).headers.filter((h) => h.name === 'autocrypt').map((h) => h.value);
+    ctx.peers.processIncoming(from, date, values, { isReport: mail?.isReport ?? false });
+    autocryptFrom = from;
+  }
+
+  if (mail?.pgpEncrypted) {
+    const decrypted = await decrypt(mail, ctx, fromSelf ? null : from);
+    if (decrypted.ok) {
+      encrypted = true;
+      // The inner message holds the real subject (protected headers) and any gossip.
+      const inner = decrypted.mail;
+      ctx.peers.processGossip(date, inner.headers.filter((h) => h.name === 'autocrypt-gossip').map((h) => h.value), [...mail.to, ...mail.cc].map((a) => a.address));
+      mail = { ...inner, ...pick(mail), subject: inner.subject || mail.subject };
+    } else {
+      problem = decrypted.reason;
+    }
+  }
+
+  const remoteId = summary.messageId ?? syntheticMessageId(summary, m.internalDate, m.size);
+  const participants = others([...summary.to, ...summary.cc, ...(summary.from ? [summary.from] : [])], ctx.self);
+  const root = threadRoot(ctx.state, remoteId, summary.inReplyTo, summary.references);
+  ctx.state.setRoot(remoteId, root);
+  const subject = (mail?.subject ?? summary.subject).trim();
+  const conversation = conversationFor(ctx, root, participants, subject);
+
+  const thread: ThreadState = { subject, lastMessageId: remoteId, references: referencesFor(summary.references, summary.inReplyTo, remoteId), encrypted, at: date };
+  if (conversation.kind === 'direct') {
+    const prev = ctx.state.peer(conversation.peer.address);
+    if (!prev || prev.at <= date) ctx.state.setPeer(conversation.peer.address, thread);
+  } else {
+    const room = ctx.state.room(conversation.roomId);
+    if (room && room.at <= date) ctx.state.setRoom(conversation.roomId, { ...room, ...thread, participants: room.participants, title: room.title });
+  }
+  if (fromSelf) for (const p of participants) ctx.state.addKnown(p);
+
+  const known = conversation.kind === 'direct' ? ctx.state.isKnown(conversation.peer.address) : participants.some((p) => ctx.state.isKnown(p));
+  const { text, content } = body(mail, problem, subject);
+  const event: MessageEvent = {
+    type: 'message',
+    accountId: ctx.accountId,
+    remoteId,
+    conversation,
+    sender: fromSelf ? 'self' : { address: from || 'unknown@invalid', displayName: summary.from?.name || undefined },
+    text,
+    sentAt: date,
+    clientId: fromSelf ? (ctx.state.clientIdOf(remoteId) ?? undefined) : undefined,
+    facts: ctx.facts(encrypted),
+    historical: m.flags.has('\\Seen') || undefined,
+    request: !fromSelf && ctx.showMailFrom === 'accepted' && !known ? true : undefined,
+    content,
+  };
+  return { event, problem, autocryptFrom };
+}
+
+/** Outer fields that stay from the envelope (the inner part of PGP/MIME need not repeat them). */
+function pick(outer: ParsedMail): Partial<ParsedMail> {
+  return { messageId: outer.messageId, from: outer.from, to: outer.to, cc: outer.cc, date: outer.date, inReplyTo: outer.inReplyTo, references: outer.references, headers: outer.headers };
+}
+
+async function decrypt(mail: ParsedMail, ctx: IncomingContext, from: string | null): Promise<{ ok: true; mail: ParsedMail } | { ok: false; reason: string }> {
+  const peer = from ? ctx.peers.get(from) : null;
+  const keys = [peer?.publicKey, peer?.gossipKey].filter((k): k is Uint8Array => !!k);
+  try {
+    const { mime } = await ctx.account.decrypt(mail.pgpEncrypted ?? '', keys);
+    const inner = await parseMail(mime);
+    if (!inner.ok) return { ok: false, reason: `The decrypted message could not be read: ${inner.reason}` };
+    return { ok: true, mail: inner.mail };
+  } catch (e) {
+    return { ok: false, reason: `This message is end-to-end encrypted, but Switchboard could not decrypt it (${e instanceof Error ? e.message : String(e)}). It may have been encrypted for another device or app.` };
+  }
+}
+
+/** Everyone on the mail except this account, lowercased and without duplicates. */
+function others(addrs: readonly { address: string }[], self: string): string[] {
+  const out = new Set<string>();
+  for (const a of addrs) {
+    const x = a.address.toLowerCase();
+    if (x && x !== self) out.add(x);
+  }
+  return [...out];
+}
+
+/**
+ * A mail between this account and one other person is their 1:1 chat; more people make a thread
+ * of its own (keyed by the thread's root Message-ID), and replies in a known thread stay there.
+ */
+function conversationFor(ctx: IncomingContext, root: string, participants: string[], subject: string): RemoteConversationRef {
+  const room = ctx.state.room(root);
+  if (room) {
+    const merged = [...new Set([...room.participants, ...participants])];
+    if (merged.length !== room.participants.length) ctx.state.setRoom(root, { ...room, participants: merged });
+    return { kind: 'group', roomId: root, title: room.title };
+  }
+  if (participants.length >= 2) {
+    const title = normaliseSubject(subject) || participants.join(', ');
+    ctx.state.setRoom(root, { subject, title, participants, lastMessageId: root, references: [root], encrypted: false, at: 0 });
+    return { kind: 'group', roomId: root, title };
+  }
+  const peer = participants[0] ?? ctx.self;
+  return { kind: 'direct', peer: { address: peer } };
+}
+
+const MAX_BUBBLE_TEXT = 64_000;
+
+function body(mail: ParsedMail | null, problem: string | null, subject: string): { text: string; content: MessageEvent['content'] } {
+  if (!mail || problem) {
+    const reason = problem ?? 'The message could not be read.';
+    return { text: `Could not display this message: ${reason}`, content: { subject: subject || undefined, problem: reason } };
+  }
+  const full = mail.text ?? (mail.html ? htmlToText(mail.html) : '');
+  const chat = chatText(full);
+  const attachments: AttachmentInfo[] = mail.attachments
+    .filter((a) => !a.inline || !mail.html)
+    .map((a) => ({ id: a.id, filename: a.filename, mimeType: a.mimeType, size: a.size }));
+  let text = chat.text.trim();
+  if (!text && attachments.length === 0) text = subject || '(empty message)';
+  if (text.length > MAX_BUBBLE_TEXT) text = `${text.slice(0, MAX_BUBBLE_TEXT)}…`;
+  return {
+    text,
+    content: {
+      subject: subject || undefined,
+      originalText: chat.stripped || full.length > MAX_BUBBLE_TEXT ? full : undefined,
+      html: mail.html ?? undefined,
+      attachments: attachments.length > 0 ? attachments : undefined,
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The email adapter against real Dovecot + Postfix: delivery by IDLE, threading on both sides,
+ * restarts without duplicates or gaps, a Dovecot restart under a connected adapter, Sent.
+ */
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
+import { EmailParty, until } from '../support/email-accounts.ts';
+
+let servers: MailServers;
+let ada: EmailParty;
+let bob: EmailParty;
+
+beforeAll(async () => {
+  servers = await startMailServers({ users: [{ name: 'ada', password: 'ada-pw' }, { name: 'bob', password: 'bob-pw' }] });
+  const [a, b] = servers.users as [MailAccount, MailAccount];
+  ada = new EmailParty(servers, a);
+  bob = new EmailParty(servers, b);
+  await Promise.all([ada.start(), bob.start()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([ada?.stop(), bob?.stop()]);
+  await servers?.stop();
+});
+
+async function rawMessages(user: MailAccount, mailbox = 'INBOX'): Promise<string[]> {
+  const c = new ImapFlow({ ...servers.imap, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const lock = await c.getMailboxLock(mailbox);
+    try {
+      const all = await c.fetchAll('1:*', { source: true });
+      return all.map((m) => m.source?.toString('utf8') ?? '');
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout();
+  }
+}
+
+describe('email adapter', () => {
+  it('delivers by IDLE within seconds, into the conversation with the sender', async () => {
+    const sentAt = Date.now();
+    await ada.sendTo(bob.user.address, 'Hello Bob, lunch tomorrow?');
+    await until(() => bob.received().includes('Hello Bob, lunch tomorrow?'), 'Bob to receive it');
+    const latency = Date.now() - sentAt;
+    const m = bob.messages().find((x) => x.text === 'Hello Bob, lunch tomorrow?');
+    expect(m?.conversation).toEqual({ kind: 'direct', peer: { address: ada.user.address } });
+    expect(m?.sender).toMatchObject({ address: ada.user.address });
+    // Bob never wrote to Ada: her first mail waits as a request.
+    expect(m?.request).toBe(true);
+    expect(latency).toBeGreaterThan(0);
+  });
+
+  it("threads Bob's reply into the same conversation on both sides", async () => {
+    await bob.sendTo(ada.user.address, 'Yes, noon works.');
+    await until(() => ada.received().includes('Yes, noon works.'), 'Ada to receive the reply');
+    const reply = ada.messages().find((x) => x.text === 'Yes, noon works.');
+    expect(reply?.conversation).toEqual({ kind: 'direct', peer: { address: bob.user.address } });
+    // Ada wrote to Bob first: his reply is not a request.
+    expect(reply?.request).toBeUndefined();
+    // The reply continues Ada's thread: In-Reply-To names her message, the subject is "Re: ...".
+    const first = ada.messages().find((x) => x.text === 'Hello Bob, lunch tomorrow?' && x.sender === 'self');
+    expect(first).toBeDefined();
+    const raws = await rawMessages(ada.user);
+    expect(raws.some((r) => r.toLowerCase().includes(`in-reply-to: <${first!.remoteId.toLowerCase()}>`))).toBe(true);
+    expect(reply?.content?.subject).toBe('Re: Hello Bob, lunch tomorrow?');
+    // Bob's own reply shows on his side too (from Sent), with the client id that joins his outbox row.
+    await until(() => bob.messages().some((x) => x.sender === 'self' && x.text === 'Yes, noon works.'), "Bob's reply in his Sent");
+    const own = bob.messages().find((x) => x.sender === 'self' && x.text === 'Yes, noon works.');
+    expect(own?.conversation).toEqual({ kind: 'direct', peer: { address: ada.user.address } });
+    expect(own?.clientId).toMatch(/^01JEMAIL/);
+  });
+
+  it('stores sent mail in Sent exactly once, even when the send is retried', async () => {
+    const clientId = `01JRETRY${Date.now().toString(36)}`;
+    const first = await ada.sendTo(bob.user.address, 'Sent only once', clientId);
+    const again = await ada.sendTo(bob.user.address, 'Sent only once', clientId);
+    expect(again).toBe(first);
+    await until(() => bob.received().includes('Sent only once'), 'Bob to get it');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(bob.received().filter((t) => t === 'Sent only once')).toHaveLength(1);
+    const sent = await rawMessages(ada.user, 'Sent');
+    expect(sent.filter((r) => r.toLowerCase().includes(`message-id: <${first.toLowerCase()}>`))).toHaveLength(1);
+  });
+
+  it('restarts without duplicates and gets what arrived while it was down', async () => {
+    const before = ada.messages().length;
+    await ada.stop();
+    await bob.sendTo(ada.user.address, 'While you were away (1)');
+    await bob.sendTo(ada.user.address, 'While you were away (2)');
+    await until(() => bob.messages().filter((m) => m.sender === 'self' && m.text.startsWith('While you were away')).length === 2, 'both in Bob’s Sent');
+    await ada.restart();
+    await until(() => ada.received().includes('While you were away (2)'), 'the mail sent while Ada was down');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = ada.messages().slice(before);
+    expect(after.map((m) => m.text).sort()).toEqual(['While you were away (1)', 'While you were away (2)']);
+    const ids = ada.messages().map((m) => m.remoteId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('reconnects by itself when Dovecot restarts under it', async () => {
+    const statusesBefore = ada.events.filter((e) => e.type === 'status').length;
+    await servers.restartDovecot();
+    await until(() => ada.events.filter((e) => e.type === 'status').length > statusesBefore && ada.online(), 'Ada to reconnect');
+    await bob.sendTo(ada.user.address, 'After the restart');
+    await until(() => ada.received().includes('After the restart'), 'mail after the restart');
+    expect(ada.online()).toBe(true);
+  });
+
+  it('reports sync progress that ends complete', () => {
+    const syncs = ada.events.filter((e) => e.type === 'sync');
+    expect(syncs.length).toBeGreaterThan(0);
+    const last = syncs.at(-1);
+    expect(last?.type === 'sync' && last.done === last.total).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@
  * restarts without duplicates or gaps, a Dovecot restart under a connected adapter, Sent.
  */
 import { ImapFlow } from 'imapflow';
+import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
 import { EmailParty, until } from '../support/email-accounts.ts';
@@ -12,7 +13,7 @@ let ada: EmailParty;
 let bob: EmailParty;
 
 beforeAll(async () => {
-  servers = await startMailServers({ users: [{ name: 'ada', password: 'ada-pw' }, { name: 'bob', password: 'bob-pw' }] });
+  servers = await startMailServers({ users: [{ name: 'ada', password: 'ada-pw' }, { name: 'bob', password: 'bob-pw' }, { name: 'carol', password: 'carol-pw' }] });
   const [a, b] = servers.users as [MailAccount, MailAccount];
   ada = new EmailParty(servers, a);
   bob = new EmailParty(servers, b);
@@ -108,6 +109,23 @@ describe('email adapter', () => {
     await bob.sendTo(ada.user.address, 'After the restart');
     await until(() => ada.received().includes('After the restart'), 'mail after the restart');
     expect(ada.online()).toBe(true);
+  });
+
+  it('a mail to several people is a thread of its own; replies from either side stay in it', async () => {
+    const carol = servers.users[2] as MailAccount;
+    const smtp = createTransport({ ...servers.submission, secure: false, ignoreTLS: true, auth: { user: carol.name, pass: carol.password } });
+    await smtp.sendMail({ from: carol.address, to: [ada.user.address, bob.user.address], subject: 'Picnic on Sunday?', text: 'Who brings what?', messageId: '<picnic-root@switchboard.test>' });
+    smtp.close();
+    await until(() => ada.received().includes('Who brings what?') && bob.received().includes('Who brings what?'), 'both to get Carol’s mail');
+    const atAda = ada.messages().find((m) => m.text === 'Who brings what?');
+    expect(atAda?.conversation).toEqual({ kind: 'group', roomId: 'picnic-root@switchboard.test', title: 'Picnic on Sunday?' });
+    // Ada answers in the thread: it goes to Bob and Carol, and lands in Bob's copy of the thread.
+    await ada.adapter.send({ clientId: `01JGROUP${Date.now().toString(36)}`, accountId: ada.adapter.accountId, conversation: { kind: 'group', roomId: 'picnic-root@switchboard.test' }, text: 'I bring the cake.' });
+    await until(() => bob.received().includes('I bring the cake.'), 'Bob to get Ada’s answer');
+    const atBob = bob.messages().find((m) => m.text === 'I bring the cake.');
+    expect(atBob?.conversation).toMatchObject({ kind: 'group', roomId: 'picnic-root@switchboard.test' });
+    const carolsInbox = await rawMessages(carol);
+    expect(carolsInbox.some((r) => /^Subject: Re: Picnic on Sunday\?/m.test(r) || /^Subject: \.\.\./m.test(r))).toBe(true);
   });
 
   it('reports sync progress that ends complete', () => {

@@ -1,0 +1,191 @@
+/**
+ * Raw RFC 822 bytes → `ParsedMail`, within hard limits. Order: size (no scan needed) → structure
+ * scan with depth / part / header limits (structure.ts) → each leaf decoded by postal-mime on its
+ * own (transfer encoding, charset, RFC 2047/2231 names) → text, the first HTML part, attachments.
+ *
+ * postal-mime never sees the whole message: it joins every HTML part of a message into one
+ * `html` string, which is exactly what EFAIL needs, and it would build the tree of a message
+ * before any limit of ours could stop it. Here it gets one leaf at a time with nesting depth 0,
+ * so it cannot build a tree of its own even if it read a Content-Type differently from us.
+ */
+import PostalMime from 'postal-mime';
+import type { Attachment as PostalAttachment } from 'postal-mime';
+import { decodeFlowed } from './flowed.ts';
+import { decodeHeaderText, headerBlockEnd, summariseHeaders } from './headers.ts';
+import { formatBytes, scanMime, type MimeEntity } from './structure.ts';
+import { DEFAULT_MIME_LIMITS, type MailAttachment, type MailHeaderSummary, type MimeLimits, type ParseResult, type ParsedMail } from './types.ts';
+
+/** Summarise a header block: a header-only fetch (BODY.PEEK[HEADER.FIELDS (...)]) or the start of a whole message. Never throws. */
+export function parseHeaderSummary(headerBlock: Uint8Array): MailHeaderSummary {
+  return summariseHeaders(headerBlock);
+}
+
+/** Parse a raw message within `limits` (DEFAULT_MIME_LIMITS for what is not given). Never throws. */
+export async function parseMail(raw: Uint8Array, limits?: Partial<MimeLimits>): Promise<ParseResult> {
+  const l: MimeLimits = { ...DEFAULT_MIME_LIMITS, ...limits };
+  // Only the header block is read for the summary; a huge message is never copied or scanned.
+  const headers = (): MailHeaderSummary => summariseHeaders(raw.subarray(0, headerBlockEnd(raw, 0, Math.min(raw.length, l.maxHeaderBytes))));
+  if (raw.byteLength > l.maxBytes) {
+    return { ok: false, reason: `This message is ${formatBytes(raw.byteLength)}; Switchboard shows messages up to ${formatBytes(l.maxBytes)}.`, headers: headers() };
+  }
+  try {
+    const scan = scanMime(raw, l);
+    if (!scan.ok) return { ok: false, reason: scan.reason, headers: headers() };
+    return { ok: true, mail: await assemble(raw, scan.root, l) };
+  } catch (e) {
+    return { ok: false, reason: `Switchboard could not read this message (${e instanceof Error ? e.message : String(e)}).`, headers: headers() };
+  }
+}
+
+/** A leaf as postal-mime decoded it. */
+type Leaf =
+  | { kind: 'text'; value: string }
+  | { kind: 'html'; value: string }
+  | { kind: 'attachment'; part: Omit<MailAttachment, 'id' | 'filename'> & { filename: string | null } }
+  | { kind: 'empty' };
+
+async function assemble(raw: Uint8Array, root: MimeEntity, limits: MimeLimits): Promise<ParsedMail> {
+  const summary = summariseHeaders(raw.subarray(root.start, root.bodyStart));
+  const isReport = root.type === 'multipart/report';
+  const base = { ...summary, isReport, reportType: isReport ? (root.params['report-type'] ?? '').toLowerCase() || null : null, contentType: root.type };
+  const pgpEncrypted = await topLevelPgp(raw, root, limits);
+  if (pgpEncrypted !== null) return { ...base, text: null, html: null, attachments: [], pgpEncrypted };
+
+  const texts: string[] = [];
+  let html: string | null = null;
+  const attachments: MailAttachment[] = [];
+  const attach = (part: Extract<Leaf, { kind: 'attachment' }>['part']): void => {
+    const id = String(attachments.length + 1);
+    attachments.push({ ...part, id, filename: safeFilename(part.filename, id, part.mimeType) });
+  };
+  const asAttachment = (value: string, mimeType: string): void => {
+    const content = new TextEncoder().encode(value);
+    attach({ filename: null, mimeType, size: content.length, content, contentId: null, inline: false });
+  };
+
+  // `sealed`: below a multipart/encrypted that is not the top-level PGP/MIME message. Its parts
+  // are attachments whatever they claim to be, so nothing encrypted is ever shown inline.
+  const walk = async (e: MimeEntity, sealed: boolean): Promise<void> => {
+    if (e.type.startsWith('multipart/')) {
+      if (e.children.length === 0 && !sealed) {
+        // A multipart whose boundary is missing or never used: show its body as text rather than nothing.
+        const body = decodeHeaderText(raw.subarray(e.bodyStart, e.end)).replace(/\r\n/g, '\n');
+        if (body.trim()) texts.push(body);
+      }
+      for (const child of e.children) await walk(child, sealed || e.type === 'multipart/encrypted');
+      return;
+    }
+    const leaf = await decodeLeaf(raw, e, limits);
+    switch (leaf.kind) {
+      case 'text':
+        if (sealed) asAttachment(leaf.value, 'text/plain');
+        else texts.push(leaf.value);
+        return;
+      case 'html':
+        // EFAIL: the first HTML part is the body; any later one is a file of its own, never appended.
+        if (sealed || html !== null) asAttachment(leaf.value, 'text/html');
+        else html = leaf.value;
+        return;
+      case 'attachment':
+        attach(leaf.part);
+        return;
+      case 'empty':
+        return;
+    }
+  };
+  await walk(root, root.type === 'multipart/encrypted');
+  return { ...base, text: texts.length > 0 ? texts.join('\n') : null, html, attachments, pgpEncrypted: null };
+}
+
+/** The armored payload of a top-level PGP/MIME message (RFC 3156 §4), or null when this is not one. */
+async function topLevelPgp(raw: Uint8Array, root: MimeEntity, limits: MimeLimits): Promise<string | null> {
+  if (root.type !== 'multipart/encrypted' || (root.params.protocol ?? '').trim().toLowerCase() !== 'application/pgp-encrypted') return null;
+  const payload = root.children[1];
+  if (!payload || payload.type.startsWith('multipart/')) return null;
+  const leaf = await decodeLeaf(raw, payload, limits);
+  const text = leaf.kind === 'attachment' ? new TextDecoder().decode(leaf.part.content) : leaf.kind === 'empty' ? '' : leaf.value;
+  return text.includes('-----BEGIN PGP MESSAGE-----') ? text : null;
+}
+
+const textEncoder = new TextEncoder();
+
+/**
+ * A Content-Type line put in front of a leaf when our reading must win (postal-mime takes the
+ * first Content-Type): digest parts default to message/rfc822, which postal-mime cannot know for
+ * a lone leaf; flowed text is passed through unflowed, because we decode RFC 3676 ourselves.
+ */
+function overrideType(e: MimeEntity): string | null {
+  if (!e.declared && e.type === 'message/rfc822') return 'message/rfc822';
+  if (e.type === 'text/plain' && /^flowed$/i.test(e.params.format ?? '')) {
+    const charset = e.params.charset ?? '';
+    return /^[A-Za-z0-9._:+-]{1,40}$/.test(charset) ? `text/plain; charset="${charset}"` : 'text/plain';
+  }
+  return null;
+}
+
+async function decodeLeaf(raw: Uint8Array, e: MimeEntity, limits: MimeLimits): Promise<Leaf> {
+  let input = raw.subarray(e.start, e.end);
+  const override = overrideType(e);
+  if (override) {
+    const line = textEncoder.encode(`Content-Type: ${override}\r\n`);
+    const joined = new Uint8Array(line.length + input.length);
+    joined.set(line);
+    joined.set(input, line.length);
+    input = joined;
+  }
+  try {
+    const mail = await PostalMime.parse(input, {
+      attachmentEncoding: 'arraybuffer',
+      forceRfc822Attachments: true,
+      maxNestingDepth: 0,
+      maxHeadersSize: limits.maxHeaderBytes + 1024,
+    });
+    if (mail.html !== undefined) return { kind: 'html', value: mail.html };
+    if (mail.text !== undefined) {
+      const flowed = override !== null && e.type === 'text/plain';
+      return { kind: 'text', value: flowed ? decodeFlowed(mail.text, /^yes$/i.test(e.params.delsp ?? '')) : mail.text };
+    }
+    const att = mail.attachments[0];
+    return att ? { kind: 'attachment', part: fromPostal(att) } : { kind: 'empty' };
+  } catch {
+    // Undecodable (or read as a multipart by postal-mime after all): keep the raw body as a file.
+    const content = raw.slice(e.bodyStart, e.end);
+    const mimeType = e.type.startsWith('text/') ? 'application/octet-stream' : e.type;
+    return { kind: 'attachment', part: { filename: null, mimeType, size: content.length, content, contentId: null, inline: false } };
+  }
+}
+
+function fromPostal(att: PostalAttachment): Extract<Leaf, { kind: 'attachment' }>['part'] {
+  const content = typeof att.content === 'string' ? textEncoder.encode(att.content) : att.content instanceof ArrayBuffer ? new Uint8Array(att.content) : new Uint8Array(att.content.buffer, att.content.byteOffset, att.content.byteLength);
+  const contentId = (att.contentId ?? '').trim().replace(/^<|>$/g, '').trim() || null;
+  const disposition = (att.disposition ?? '').toLowerCase();
+  const mimeType = (att.mimeType || '').toLowerCase();
+  return {
+    filename: att.filename,
+    mimeType: /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(mimeType) ? mimeType : 'application/octet-stream',
+    size: content.length,
+    content,
+    contentId,
+    // Shown inside the HTML body: declared inline, or referenced by Content-ID without a disposition.
+    inline: disposition === 'inline' || (disposition === '' && contentId !== null),
+  };
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'text/plain': 'txt', 'text/html': 'html', 'text/calendar': 'ics', 'message/rfc822': 'eml', 'message/global': 'eml',
+  'message/delivery-status': 'txt', 'message/disposition-notification': 'txt', 'text/rfc822-headers': 'txt',
+  'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'application/pdf': 'pdf',
+  'application/zip': 'zip', 'application/pgp-encrypted': 'asc', 'application/pgp-signature': 'asc', 'application/pgp-keys': 'asc',
+};
+
+/** A name safe to save under: the last path component, no control or reserved characters, not hidden; a default when nothing is left. */
+export function safeFilename(name: string | null, id: string, mimeType: string): string {
+  let n = (name ?? '').split(/[/\\]/).pop() ?? '';
+  n = n.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^[\s.]+|[\s.]+$/g, '');
+  if (n.length > 200) {
+    const dot = n.lastIndexOf('.');
+    const ext = dot > 0 && n.length - dot <= 16 ? n.slice(dot) : '';
+    n = n.slice(0, 200 - ext.length) + ext;
+  }
+  return n || `attachment-${id}.${EXTENSIONS[mimeType] ?? 'bin'}`;
+}

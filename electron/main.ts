@@ -10,6 +10,7 @@ import {
   dialog,
   ipcMain,
   Notification,
+  protocol,
   session,
   shell,
   type Session,
@@ -19,6 +20,7 @@ import { createCore, defaultRegistry, type Core } from '../core/index.ts';
 import { createLogger, errorText } from '../core/log/logger.ts';
 import type { NotificationContent } from './attention.ts';
 import { forwardEvents, registerInvokeHandler, trustedSenderCheck } from './ipc.ts';
+import { isMailViewUrl, MAIL_SCHEME_PRIVILEGES, MAIL_VIEW_SCHEME, mailProtocolHandler } from './mail-protocol.ts';
 import { Notifier } from './notifier.ts';
 import {
   CONTENT_SECURITY_POLICY,
@@ -78,6 +80,11 @@ function hardenContents(contents: WebContents): void {
 /** CSP on every response, resource loads confined to the renderer folder, permissions refused. */
 function applySessionPolicy(ses: Session): void {
   ses.webRequest.onHeadersReceived((details, callback) => {
+    // The mail view brings its own, stricter policy (sandboxed, no script); ours would replace it.
+    if (isMailViewUrl(details.url)) {
+      callback({});
+      return;
+    }
     const headers: Record<string, string[]> = {};
     for (const [name, value] of Object.entries(details.responseHeaders ?? {})) {
       // Ours replaces any other policy instead of being combined with a looser one.
@@ -87,7 +94,7 @@ function applySessionPolicy(ses: Session): void {
     callback({ responseHeaders: headers });
   });
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isAllowedResourceRequest(details.url, RENDERER_DIR);
+    const allowed = isAllowedResourceRequest(details.url, RENDERER_DIR, { resourceType: details.resourceType, frameUrl: frameUrlOf(details.frame) });
     // Only the scheme is logged: a full URL can carry a user's data.
     if (!allowed) log.warn('blocked a resource load', { scheme: details.url.split(':', 1)[0]?.slice(0, 20) ?? '' });
     callback({ cancel: !allowed });
@@ -96,6 +103,15 @@ function applySessionPolicy(ses: Session): void {
     callback(isAllowedPermission(permission) && isMainContents(contents) && isTrustedSender(details.requestingUrl, INDEX_URL));
   });
   ses.setPermissionCheckHandler((contents, permission) => isAllowedPermission(permission) && isMainContents(contents));
+}
+
+/** A requesting frame's URL; null once it navigated away or was destroyed (then no exception applies). */
+function frameUrlOf(frame: Electron.WebFrameMain | null | undefined): string | null {
+  try {
+    return frame?.url ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function showMainWindow(): void {
@@ -153,6 +169,8 @@ async function start(): Promise<void> {
   applySessionPolicy(session.defaultSession);
   const profileDir = app.getPath('userData');
   const created = createCore({ profileDir, registry: defaultRegistry() });
+  // The isolated HTML mail view, on its own scheme (see mail-protocol.ts).
+  session.defaultSession.protocol.handle(MAIL_VIEW_SCHEME, mailProtocolHandler(created));
   // Wired before start, so no event of the accounts coming up is missed.
   registerInvokeHandler(ipcMain, created, trustedSenderCheck(() => mainWindow?.webContents.id, INDEX_URL));
   forwardEvents(created, () => (mainWindow === null || mainWindow.isDestroyed() ? null : mainWindow.webContents));
@@ -196,6 +214,7 @@ app.setName(APP_NAME);
 // computes, and web mode and the desktop app share one profile.
 app.setPath('userData', join(app.getPath('appData'), APP_NAME));
 app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: MAIL_VIEW_SCHEME, privileges: MAIL_SCHEME_PRIVILEGES }]);
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
 if (!app.requestSingleInstanceLock()) {

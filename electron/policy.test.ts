@@ -64,6 +64,10 @@ describe('CONTENT_SECURITY_POLICY', () => {
     expect(directives.get('font-src')).toBe("'self'");
   });
 
+  it('frames nothing but the isolated mail view\'s own scheme', () => {
+    expect(directives.get('frame-src')).toBe('switchboard-mail://view');
+  });
+
   it('closes base, form and framing loopholes', () => {
     expect(directives.get('base-uri')).toBe("'none'");
     expect(directives.get('form-action')).toBe("'none'");
@@ -168,6 +172,22 @@ describe('isAllowedResourceRequest', () => {
     ['not a url', 'malformed'],
   ])('refuses %s (%s)', (url) => {
     expect(isAllowedResourceRequest(url, rendererDir)).toBe(false);
+  });
+
+  it('lets a mail view (only) ask for http(s) images: its own CSP decides whether the user allowed them', () => {
+    const mail = { resourceType: 'image', frameUrl: 'switchboard-mail://view/m1' };
+    expect(isAllowedResourceRequest('https://cdn.example/a.png', rendererDir, mail)).toBe(true);
+    expect(isAllowedResourceRequest('http://cdn.example/a.png', rendererDir, mail)).toBe(true);
+    expect(isAllowedResourceRequest('https://cdn.example/a.css', rendererDir, { ...mail, resourceType: 'stylesheet' })).toBe(false);
+    expect(isAllowedResourceRequest('https://cdn.example/', rendererDir, { ...mail, resourceType: 'subFrame' })).toBe(false);
+    expect(isAllowedResourceRequest('wss://cdn.example/', rendererDir, mail)).toBe(false);
+    expect(isAllowedResourceRequest('https://cdn.example/a.png', rendererDir, { resourceType: 'image', frameUrl: inside('index.html') })).toBe(false);
+    expect(isAllowedResourceRequest('https://cdn.example/a.png', rendererDir, { resourceType: 'image', frameUrl: 'switchboard-mail://viewer/m1' })).toBe(false);
+    expect(isAllowedResourceRequest('https://cdn.example/a.png', rendererDir, { resourceType: 'image', frameUrl: null })).toBe(false);
+  });
+
+  it('lets the mail view\'s own pages load', () => {
+    expect(isAllowedResourceRequest('switchboard-mail://view/m1', rendererDir, { resourceType: 'subFrame', frameUrl: inside('index.html') })).toBe(true);
   });
 
   it('leaves devtools and in-page URLs to the CSP', () => {

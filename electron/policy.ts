@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, relative, sep } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
+import { MAIL_VIEW_ORIGIN } from '../core/api/wire.ts';
 
 /** Options for every BrowserWindow the app opens. */
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
@@ -59,6 +60,9 @@ const CSP_DIRECTIVES: ReadonlyArray<readonly [directive: string, sources: string
   ['font-src', "'self'"],
   // The renderer talks to core over IPC, never over the network (web mode has its own policy).
   ['connect-src', "'none'"],
+  // The one frame: the isolated HTML mail view, served by our own scheme with a sandboxing policy
+  // of its own (electron/mail-protocol.ts). Nothing else may be framed.
+  ['frame-src', MAIL_VIEW_ORIGIN],
   // No <base> rewriting of relative URLs, no form posts, no embedding of the app by anyone.
   ['base-uri', "'none'"],
   ['form-action', "'none'"],
@@ -138,19 +142,34 @@ export function isTrustedSender(senderUrl: unknown, expectedIndexUrl: string): b
 /** Schemes the renderer has no business loading at all; CSP says so too, this is the second lock. */
 const NETWORK_PROTOCOLS = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
 
+/** Who asks for a resource: its Electron resource type and the URL of the frame asking. */
+export interface ResourceRequester {
+  resourceType?: string | undefined;
+  frameUrl?: string | null | undefined;
+}
+
 /**
  * Whether the app session may load a resource. A file:// page could otherwise read any file on
- * disk, so file URLs must lie inside the renderer folder; network schemes are refused. Other
- * schemes (devtools:, data:, blob:) pass and stay governed by the CSP.
+ * disk, so file URLs must lie inside the renderer folder; network schemes are refused, but for
+ * one case: images a mail view asks for, which its own CSP lets through only after the user
+ * allowed remote content for that message or its sender. Other schemes (devtools:, data:, blob:,
+ * the mail view's own) pass and stay governed by the CSP.
  */
-export function isAllowedResourceRequest(rawUrl: string, rendererDir: string): boolean {
+export function isAllowedResourceRequest(rawUrl: string, rendererDir: string, from: ResourceRequester = {}): boolean {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     return false;
   }
-  if (NETWORK_PROTOCOLS.has(url.protocol)) return false;
+  if (NETWORK_PROTOCOLS.has(url.protocol)) {
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      from.resourceType === 'image' &&
+      typeof from.frameUrl === 'string' &&
+      from.frameUrl.startsWith(`${MAIL_VIEW_ORIGIN}/`)
+    );
+  }
   if (url.protocol !== 'file:') return true;
   let path: string;
   try {

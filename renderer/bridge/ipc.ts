@@ -1,5 +1,6 @@
 /** The desktop transport: the Electron preload's `window.switchboard` (see core/api/wire.ts). */
 import type { PreloadApi } from '../../core/api/wire.ts';
+import { electronMailViewUrl } from './mail-view.ts';
 import { ApiCallError, withTimeout, type Bridge, type CommandName, type CommandParams, type CommandResults, type ConnectionStatus } from './types.ts';
 import { CALL_TIMEOUT_MS } from './wire-constants.ts';
 
@@ -17,5 +18,6 @@ export function createIpcBridge(preload: PreloadApi): Bridge {
     onEvent: (listener) => preload.on(listener),
     onConnectionChange: () => () => undefined,
     connectionStatus: () => OPEN,
+    mailViewUrl: async (messageId, revision) => electronMailViewUrl(messageId, revision),
   };
 }

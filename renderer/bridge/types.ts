@@ -25,6 +25,11 @@ export interface Bridge {
   onConnectionChange: (listener: () => void) => () => void;
   /** The current status; the same object until it changes (for useSyncExternalStore). */
   connectionStatus: () => ConnectionStatus;
+  /**
+   * The URL of a message's isolated HTML view, to put in a sandboxed <iframe>. A new `revision`
+   * gives a new URL, so the frame loads again (after the user allowed remote content).
+   */
+  mailViewUrl: (messageId: string, revision: number) => Promise<string>;
 }
 
 /** Api codes plus `disconnected`: the link dropped after the call was sent, its outcome is unknown. */

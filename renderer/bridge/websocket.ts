@@ -5,6 +5,7 @@
  */
 import type { CallFrame } from '../../core/api/wire.ts';
 import { parseServerFrame } from './frames.ts';
+import { webMailViewUrl } from './mail-view.ts';
 import {
   ApiCallError,
   type ApiEvent,
@@ -158,5 +159,6 @@ export function createWebSocketBridge(url: string, token: string): Bridge {
       return () => statusListeners.delete(listener);
     },
     connectionStatus: () => status,
+    mailViewUrl: (messageId, revision) => webMailViewUrl(url, token, messageId, revision),
   };
 }

@@ -9,5 +9,9 @@ import type * as Wire from '../../core/api/wire.ts';
 export const TOKEN_PROTOCOL_PREFIX: typeof Wire.TOKEN_PROTOCOL_PREFIX = 'switchboard.token.';
 /** See API_PATH in core/api/wire.ts. */
 export const API_PATH: typeof Wire.API_PATH = '/api';
+/** See MAIL_VIEW_PATH, MAIL_VIEW_KEY_LABEL and MAIL_VIEW_ORIGIN in core/api/wire.ts. */
+export const MAIL_VIEW_PATH: typeof Wire.MAIL_VIEW_PATH = '/mail-view/';
+export const MAIL_VIEW_KEY_LABEL: typeof Wire.MAIL_VIEW_KEY_LABEL = 'switchboard mail-view ';
+export const MAIL_VIEW_ORIGIN: typeof Wire.MAIL_VIEW_ORIGIN = 'switchboard-mail://view';
 /** See CALL_TIMEOUT_MS in core/api/commands.ts. */
 export const CALL_TIMEOUT_MS: typeof Commands.CALL_TIMEOUT_MS = 15_000;

@@ -30,6 +30,7 @@ import { MailState } from './mail-state.ts';
 import { parseMail } from './mime/parse.ts';
 import { recipientsOf, sendMail, shouldEncrypt } from './outgoing.ts';
 import { emailSettings, type EmailSettings } from './settings.ts';
+import { downloadPart, PART_PREFIX } from './imap/large.ts';
 import { MailboxWatcher } from './imap/watcher.ts';
 import { syntheticMessageId } from './threading.ts';
 
@@ -37,6 +38,8 @@ type Listener = (e: AdapterEvent) => void;
 
 /** Messages over this size are listed with their headers, not downloaded. */
 export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+/** The largest attachment Switchboard fetches. */
+const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
 /** How long a batch waits for core to confirm it stored it before the cursor stays put. */
 const STORE_WAIT_MS = 60_000;
 
@@ -243,6 +246,12 @@ export class EmailAdapter implements Adapter {
       let source: Buffer | undefined;
       try {
         if (String(client.mailbox && client.mailbox.uidValidity) !== where.uidValidity) throw new AdapterActionError('not-found', 'The message is no longer on the server.');
+        if (attachmentId.startsWith(PART_PREFIX)) {
+          // A part of a message too large to download whole: fetch just that part.
+          const part = await downloadPart(client, where.uid, attachmentId.slice(PART_PREFIX.length), MAX_ATTACHMENT_BYTES);
+          if (!part) throw new AdapterActionError('not-found', 'That attachment is not in the message.');
+          return { filename: part.filename ?? 'attachment', mimeType: part.mimeType ?? 'application/octet-stream', bytes: part.bytes };
+        }
         const [m] = await client.fetchAll(String(where.uid), { uid: true, source: true }, { uid: true });
         source = m?.source;
       } finally {

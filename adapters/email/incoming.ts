@@ -10,6 +10,7 @@ import { htmlToText } from './mime/html-text.ts';
 import { parseMail } from './mime/parse.ts';
 import { chatText } from './mime/strip.ts';
 import type { MailHeaderSummary, ParsedMail } from './mime/types.ts';
+import type { LargeMessageParts } from './imap/large.ts';
 import type { MailState, ThreadState } from './mail-state.ts';
 import { normaliseSubject, referencesFor, syntheticMessageId, threadRoot } from './threading.ts';
 
@@ -29,6 +30,8 @@ export interface FetchedMail {
   raw: Uint8Array | null;
   /** Why `raw` is null, in words for the user. */
   skipped?: string | undefined;
+  /** For a message over the limit: its text and attachment list, read part by part. */
+  large?: LargeMessageParts | undefined;
 }
 
 export interface IncomingContext {
@@ -115,7 +118,7 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   if (fromSelf) for (const p of participants) ctx.state.addKnown(p);
 
   const known = conversation.kind === 'direct' ? ctx.state.isKnown(conversation.peer.address) : participants.some((p) => ctx.state.isKnown(p));
-  const { text, content } = body(mail, problem, subject);
+  const { text, content } = m.large && !mail ? largeBody(m.large, subject) : body(mail, problem, subject);
   const event: MessageEvent = {
     type: 'message',
     accountId: ctx.accountId,
@@ -182,6 +185,21 @@ function conversationFor(ctx: IncomingContext, root: string, participants: strin
 }
 
 const MAX_BUBBLE_TEXT = 64_000;
+
+function largeBody(large: LargeMessageParts, subject: string): { text: string; content: MessageEvent['content'] } {
+  const full = large.text ?? (large.html ? htmlToText(large.html) : '');
+  const chat = chatText(full);
+  const text = chat.text.trim().slice(0, MAX_BUBBLE_TEXT) || (large.attachments.length > 0 ? '' : subject || '(empty message)');
+  return {
+    text,
+    content: {
+      subject: subject || undefined,
+      originalText: chat.stripped ? full : undefined,
+      html: large.html ?? undefined,
+      attachments: large.attachments.length > 0 ? large.attachments : undefined,
+    },
+  };
+}
 
 function body(mail: ParsedMail | null, problem: string | null, subject: string): { text: string; content: MessageEvent['content'] } {
   if (!mail || problem) {

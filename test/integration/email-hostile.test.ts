@@ -81,6 +81,27 @@ afterAll(async () => {
 
 const bySubject = (s: string) => ada.messages().find((m) => m.content?.subject === s);
 
+describe('a message over the download limit', () => {
+  it('shows its text and lists its attachment, fetched part by part when saved', async () => {
+    const photo = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < photo.length; i += 4096) photo[i] = i % 251;
+    const b64 = photo.toString('base64').replace(/.{76}/g, '$&\r\n');
+    const raw =
+      head('holiday photos', 'multipart/mixed; boundary="h"') +
+      '--h\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHere are the photos from the lake!\r\n' +
+      `--h\r\nContent-Type: image/jpeg; name="lake.jpg"\r\nContent-Disposition: attachment; filename="lake.jpg"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n--h--\r\n`;
+    await servers.deliverRaw('ada', raw);
+    await until(() => !!bySubject('holiday photos'), 'the large message', 60_000);
+    const m = bySubject('holiday photos');
+    expect(m?.text).toBe('Here are the photos from the lake!');
+    expect(m?.content?.problem).toBeUndefined();
+    expect(m?.content?.attachments).toEqual([{ id: expect.stringMatching(/^part:/) as string, filename: 'lake.jpg', mimeType: 'image/jpeg', size: expect.any(Number) as number }]);
+    const att = await ada.adapter.fetchAttachment!(m!.remoteId, m!.content!.attachments![0]!.id);
+    expect(att.filename).toBe('lake.jpg');
+    expect(Buffer.from(att.bytes).equals(photo)).toBe(true);
+  }, 90_000);
+});
+
 describe('hostile mail in the mailbox', () => {
   it('each gets a clear reason or a safe rendering, sync goes on, nothing is fetched', async () => {
     await servers.deliverRaw('ada', nested(1_000));
@@ -108,6 +129,8 @@ describe('hostile mail in the mailbox', () => {
     expect(ef?.content?.html ?? '').not.toContain('PGP MESSAGE');
     // Every problem was also reported as an error event naming the sender.
     expect(ada.errors().filter((e) => e.includes('mallory@evil.test')).length).toBeGreaterThanOrEqual(3);
+    // This account shows mail from everyone: nothing here is a request.
+    expect(ada.messages().every((m) => m.request === undefined)).toBe(true);
     expect(ada.online()).toBe(true);
     expect(hits).toBe(0);
   }, 90_000);

@@ -7,6 +7,7 @@
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { parseHeaderSummary } from '../mime/parse.ts';
 import { HEADER_FIELDS, type FetchedMail } from '../incoming.ts';
+import { readLargeMessage, type LargeMessageParts } from './large.ts';
 import type { MailState } from '../mail-state.ts';
 
 /** Messages per header fetch. */
@@ -127,6 +128,14 @@ export async function fetchBatch(path: string, uidValidity: string, uids: readon
   }
   await flushGroup();
 
+  // Over the limit: the text and the attachment list, without the whole message.
+  const large = new Map<number, LargeMessageParts>();
+  for (const m of metas) {
+    if ((m.size ?? 0) <= deps.maxDownloadBytes) continue;
+    const parts = await readLargeMessage(client, m.uid).catch(() => null);
+    if (parts) large.set(m.uid, parts);
+  }
+
   const out: FetchedMail[] = [];
   for (const uid of uids) {
     const m = byUid.get(uid);
@@ -142,7 +151,8 @@ export async function fetchBatch(path: string, uidValidity: string, uids: readon
       internalDate: toMs(m.internalDate),
       headers: parseHeaderSummary(m.headers ?? new Uint8Array()),
       raw: source,
-      skipped: source ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
+      large: large.get(uid),
+      skipped: source || large.has(uid) ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
     });
   }
   return out;

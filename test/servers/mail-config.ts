@@ -28,6 +28,8 @@ export interface MailLayout {
   /** The uid/gid that owns and reads the mail (Debian's `mail` user). */
   mailUid: number;
   mailGid: number;
+  /** Replaces the IMAP capabilities Dovecot announces (to play a server without IDLE, say). */
+  imapCapability?: string | undefined;
 }
 
 export function dovecotConf(l: MailLayout): string {
@@ -87,7 +89,7 @@ namespace inbox {
 protocol imap {
   # Several adapters and raw clients of one user at once (default 10).
   mail_max_userip_connections = 100
-}
+${l.imapCapability ? `  imap_capability = ${l.imapCapability}\n` : ''}}
 # No growing delay (2 s up to 15 s) after failed logins from 127.0.0.1: every test client comes
 # from there, and a wrong-password test must not slow down the ones after it.
 service anvil {

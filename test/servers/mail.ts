@@ -46,6 +46,8 @@ export interface StartMailServersOptions {
   domain?: string;
   /** Fixed ports instead of ephemeral ones (then a taken port fails the start instead of a retry). */
   ports?: Partial<MailLayout['ports']>;
+  /** The IMAP capabilities Dovecot announces instead of its own (e.g. without IDLE). */
+  imapCapability?: string;
 }
 
 /** Where deliverRaw puts a message. */
@@ -208,10 +210,10 @@ export function mailProcessesOf(dir: string): ProcInfo[] {
 }
 
 /** One attempt on freshly chosen ports (unless fixed); on any failure nothing is left running. */
-async function startOnce(domain: string, users: MailUser[], mail: MailOwner, fixed: Partial<MailLayout['ports']>): Promise<{ layout: MailLayout; dovecot: Daemon; postfix: Daemon }> {
+async function startOnce(domain: string, users: MailUser[], mail: MailOwner, fixed: Partial<MailLayout['ports']>, imapCapability?: string): Promise<{ layout: MailLayout; dovecot: Daemon; postfix: Daemon }> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-mail-'));
   const [imap = 0, lmtp = 0, submission = 0] = await freePorts(3);
-  const layout = makeLayout(dir, domain, [fixed.imap ?? imap, fixed.lmtp ?? lmtp, fixed.submission ?? submission], mail);
+  const layout = { ...makeLayout(dir, domain, [fixed.imap ?? imap, fixed.lmtp ?? lmtp, fixed.submission ?? submission], mail), imapCapability };
   let up: Daemon[] = [];
   try {
     writeFiles(layout, users);
@@ -241,7 +243,7 @@ export async function startMailServers(opts: StartMailServersOptions): Promise<M
   for (;;) {
     attempt += 1;
     try {
-      return servers(await startOnce(domain, opts.users, mail, opts.ports ?? {}), opts.users, mail);
+      return servers(await startOnce(domain, opts.users, mail, opts.ports ?? {}, opts.imapCapability), opts.users, mail);
     } catch (e) {
       const retry = e instanceof MailServerStartError && e.portTaken && opts.ports === undefined && attempt < START_ATTEMPTS;
       if (!retry) throw e;

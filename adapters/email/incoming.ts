@@ -105,7 +105,8 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   const root = threadRoot(ctx.state, remoteId, summary.inReplyTo, summary.references);
   ctx.state.setRoot(remoteId, root);
   const subject = (mail?.subject ?? summary.subject).trim();
-  const conversation = conversationFor(ctx, root, participants, subject);
+  const names = new Map([...summary.to, ...summary.cc, ...(summary.from ? [summary.from] : [])].map((a) => [a.address.toLowerCase(), a.name]));
+  const conversation = conversationFor(ctx, root, participants, subject, names);
 
   const thread: ThreadState = { subject, lastMessageId: remoteId, references: referencesFor(summary.references, summary.inReplyTo, remoteId), encrypted, at: date };
   if (conversation.kind === 'direct') {
@@ -168,7 +169,7 @@ function others(addrs: readonly { address: string }[], self: string): string[] {
  * A mail between this account and one other person is their 1:1 chat; more people make a thread
  * of its own (keyed by the thread's root Message-ID), and replies in a known thread stay there.
  */
-function conversationFor(ctx: IncomingContext, root: string, participants: string[], subject: string): RemoteConversationRef {
+function conversationFor(ctx: IncomingContext, root: string, participants: string[], subject: string, names: ReadonlyMap<string, string>): RemoteConversationRef {
   const room = ctx.state.room(root);
   if (room) {
     const merged = [...new Set([...room.participants, ...participants])];
@@ -181,7 +182,7 @@ function conversationFor(ctx: IncomingContext, root: string, participants: strin
     return { kind: 'group', roomId: root, title };
   }
   const peer = participants[0] ?? ctx.self;
-  return { kind: 'direct', peer: { address: peer } };
+  return { kind: 'direct', peer: { address: peer, displayName: names.get(peer) || undefined } };
 }
 
 const MAX_BUBBLE_TEXT = 64_000;

@@ -48,7 +48,7 @@ describe('email adapter', () => {
     await until(() => bob.received().includes('Hello Bob, lunch tomorrow?'), 'Bob to receive it');
     const latency = Date.now() - sentAt;
     const m = bob.messages().find((x) => x.text === 'Hello Bob, lunch tomorrow?');
-    expect(m?.conversation).toEqual({ kind: 'direct', peer: { address: ada.user.address } });
+    expect(m?.conversation).toEqual({ kind: 'direct', peer: { address: ada.user.address, displayName: 'ada' } });
     expect(m?.sender).toMatchObject({ address: ada.user.address });
     // Bob never wrote to Ada: her first mail waits as a request.
     expect(m?.request).toBe(true);
@@ -59,7 +59,7 @@ describe('email adapter', () => {
     await bob.sendTo(ada.user.address, 'Yes, noon works.');
     await until(() => ada.received().includes('Yes, noon works.'), 'Ada to receive the reply');
     const reply = ada.messages().find((x) => x.text === 'Yes, noon works.');
-    expect(reply?.conversation).toEqual({ kind: 'direct', peer: { address: bob.user.address } });
+    expect(reply?.conversation).toEqual({ kind: 'direct', peer: { address: bob.user.address, displayName: 'bob' } });
     // Ada wrote to Bob first: his reply is not a request.
     expect(reply?.request).toBeUndefined();
     // The reply continues Ada's thread: In-Reply-To names her message, the subject is "Re: ...".
@@ -71,7 +71,7 @@ describe('email adapter', () => {
     // Bob's own reply shows on his side too (from Sent), with the client id that joins his outbox row.
     await until(() => bob.messages().some((x) => x.sender === 'self' && x.text === 'Yes, noon works.'), "Bob's reply in his Sent");
     const own = bob.messages().find((x) => x.sender === 'self' && x.text === 'Yes, noon works.');
-    expect(own?.conversation).toEqual({ kind: 'direct', peer: { address: ada.user.address } });
+    expect(own?.conversation).toMatchObject({ kind: 'direct', peer: { address: ada.user.address } });
     expect(own?.clientId).toMatch(/^01JEMAIL/);
   });
 

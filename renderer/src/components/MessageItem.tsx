@@ -4,6 +4,7 @@ import type { Message } from '../../../core/api/types.ts';
 import { statusLabel } from '../format/labels.ts';
 import { clockTime, fullDateTime } from '../format/time.ts';
 import { ExpiryBadge } from './ExpiryBadge.tsx';
+import { MessageBody } from './MessageBody.tsx';
 import { PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
@@ -16,6 +17,8 @@ interface MessageItemProps {
   showProtocol: boolean;
   /** First of a run from the same sender: a little more space above. */
   firstOfRun: boolean;
+  /** Show the subject above the text (it starts a thread or differs from the one before). */
+  showSubject?: boolean;
   onPin: (message: Message, pinned: boolean) => void;
   onRetry: (message: Message) => void;
   /** For a message waiting for a safer route: send it now by what is available. */
@@ -23,16 +26,16 @@ interface MessageItemProps {
   onCancel: (message: Message) => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, onPin, onRetry, onSendNow, onCancel }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, showSubject = false, onPin, onRetry, onSendNow, onCancel }: MessageItemProps) {
   const status = statusLabel(m.status, m.error);
   return (
     <div
       className={`message message-${m.direction}${firstOfRun ? ' message-first' : ''}${m.pinned ? ' message-pinned' : ''}`}
       data-message-id={m.id}
     >
-      <div className="bubble">
+      <div className={`bubble${m.problem !== null ? ' bubble-problem' : ''}`}>
         {showSender && <div className="message-sender">{m.senderName}</div>}
-        <div className="message-text">{m.text}</div>
+        <MessageBody message={m} showSubject={showSubject} />
         <div className="message-meta">
           {m.pinned && (
             <span role="img" aria-label="Pinned" className="message-pin-flag">

@@ -4,6 +4,7 @@
  */
 import { Fragment, useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { Message } from '../../../core/api/types.ts';
+import { showsSubject, threadKey } from '../format/mail.ts';
 import { dayLabel, sameDay } from '../format/time.ts';
 import type { FocusRequest } from '../state/useFocusMessage.ts';
 import type { MessageWindow } from '../state/useMessages.ts';
@@ -80,7 +81,11 @@ export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin,
 
   const rows: ReactNode[] = [];
   let previous: Message | undefined;
+  // The thread of the last message with a subject: a subject shows when it starts or changes one.
+  let lastThread: string | null = null;
   for (const m of w.messages) {
+    const showSubject = showsSubject(m.subject, lastThread);
+    if (m.subject) lastThread = threadKey(m.subject);
     if (!previous || !sameDay(previous.sentAt, m.sentAt)) {
       rows.push(<DaySeparator key={`day-${m.id}`} label={dayLabel(m.sentAt, now)} />);
     }
@@ -97,6 +102,7 @@ export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin,
           showSender={isGroup && m.direction === 'in' && firstOfRun}
           showProtocol={multiProtocol}
           firstOfRun={firstOfRun}
+          showSubject={showSubject}
           onPin={onPin}
           onRetry={onRetry}
           onSendNow={onSendNow}

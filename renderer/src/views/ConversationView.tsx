@@ -1,10 +1,11 @@
 /** One open conversation: header, pinned strip, message log, composer and their dialogs. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConversationSummary, Message } from '../../../core/api/types.ts';
 import { Composer } from '../components/Composer.tsx';
 import { ContactCard } from '../components/ContactCard.tsx';
 import { ConversationHeader, type ConversationPatch } from '../components/ConversationHeader.tsx';
 import { FirstUseDialog } from '../components/FirstUseDialog.tsx';
+import { FullMessageDialog } from '../components/FullMessageDialog.tsx';
 import { GroupMembersDialog } from '../components/GroupMembersDialog.tsx';
 import { LeavingEncryptionDialog } from '../components/LeavingEncryptionDialog.tsx';
 import { LeftGroupBar } from '../components/LeftGroupBar.tsx';
@@ -20,7 +21,9 @@ import { useTypingNotice } from '../state/useTypingNotice.ts';
 import { useFocusMessage, type FocusRequest } from '../state/useFocusMessage.ts';
 import { useNotify } from '../state/notify.tsx';
 import { useConversation } from '../state/useConversation.ts';
+import { MessageContentContext, type MessageContentActions } from '../state/messageContent.ts';
 import { useMessages } from '../state/useMessages.ts';
+import { useSaveAttachment } from '../state/saveAttachment.ts';
 import { usePinnedMessages } from '../state/usePinnedMessages.ts';
 import { useSendFlow } from '../state/useSendFlow.ts';
 import { useWindowFocus } from '../state/useWindowFocus.ts';
@@ -48,6 +51,9 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
   const flow = useSendFlow(conversationId, messages.upsert);
   const [contactOpen, setContactOpen] = useState(false);
   const [membersOpen, setMembersOpen] = useState(false);
+  const [fullMessage, setFullMessage] = useState<Message | null>(null);
+  const saveAttachment = useSaveAttachment();
+  const contentActions = useMemo<MessageContentActions>(() => ({ openOriginal: setFullMessage, saveAttachment }), [saveAttachment]);
   const { accounts } = useAccounts();
   const [text, setText] = useState(() => loadDraft(conversationId));
   const focused = useWindowFocus();
@@ -150,16 +156,19 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
         onGroupMembers={showsMembers ? () => setMembersOpen(true) : null}
       />
       <PinnedStrip pinned={pinned} onUnpin={(m) => onPin(m, false)} />
-      <MessageList
-        window={messages}
-        focused={focusedMessage}
-        isGroup={conversation.kind === 'group'}
-        multiProtocol={conversation.protocols.length > 1}
-        onPin={onPin}
-        onRetry={onRetry}
-        onSendNow={onSendNow}
-        onCancel={onCancel}
-      />
+      <MessageContentContext value={contentActions}>
+        <MessageList
+          window={messages}
+          focused={focusedMessage}
+          isGroup={conversation.kind === 'group'}
+          multiProtocol={conversation.protocols.length > 1}
+          onPin={onPin}
+          onRetry={onRetry}
+          onSendNow={onSendNow}
+          onCancel={onCancel}
+        />
+      </MessageContentContext>
+      {fullMessage && <FullMessageDialog message={fullMessage} onClose={() => setFullMessage(null)} />}
       {conversation.request && <RequestBar conversation={conversation} onAccepted={onRequestAccepted} onDeleted={onClose} />}
       {conversation.left && <LeftGroupBar />}
       <Composer

@@ -98,7 +98,7 @@ export function InboxLayout() {
           hasAccounts={!noAccounts}
           requests={requests}
           onInviteAccepted={openInItsFolder}
-          onGroupCreated={openInItsFolder}
+          onConversationStarted={openInItsFolder}
         />
         {main}
       </div>

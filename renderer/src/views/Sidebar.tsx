@@ -9,6 +9,7 @@ import { FOLDER_LABEL, FOLDER_PANEL_ID, FolderToggle } from '../components/Folde
 import { GearIcon, PlusIcon } from '../components/icons.tsx';
 import { useInviteDialogs } from '../components/InviteDialogs.tsx';
 import { MenuButton } from '../components/MenuButton.tsx';
+import { NewEmailDialog } from '../components/NewEmailDialog.tsx';
 import { NewGroupDialog } from '../components/NewGroupDialog.tsx';
 import { QuarantineBanner, QuarantineDialog } from '../components/QuarantineReview.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -34,8 +35,8 @@ interface SidebarProps {
   requests: RequestCount;
   /** An invite was accepted: open the conversation with the inviter. */
   onInviteAccepted: (conversation: ConversationSummary) => void;
-  /** A group was made: open its conversation. */
-  onGroupCreated: (conversation: ConversationSummary) => void;
+  /** A group was made or an email chat started: open its conversation. */
+  onConversationStarted: (conversation: ConversationSummary) => void;
 }
 
 function ListEmpty({ folder, hasAccounts }: { folder: Folder; hasAccounts: boolean }) {
@@ -52,6 +53,7 @@ export function Sidebar(props: SidebarProps) {
   const quarantine = useQuarantine();
   const [reviewing, setReviewing] = useState(false);
   const [newGroup, setNewGroup] = useState(false);
+  const [newEmail, setNewEmail] = useState(false);
   return (
     <nav className="sidebar" aria-label="Conversations and search">
       <div className="sidebar-top">
@@ -59,6 +61,7 @@ export function Sidebar(props: SidebarProps) {
         <MenuButton
           label="New chat"
           items={[
+            { label: 'New email', onSelect: () => setNewEmail(true) },
             { label: 'New invite', onSelect: invites.openNew },
             { label: 'Accept invite', onSelect: invites.openAccept },
             { label: 'New group', onSelect: () => setNewGroup(true) },
@@ -99,12 +102,21 @@ export function Sidebar(props: SidebarProps) {
       )}
       {invites.dialogs}
       {reviewing && <QuarantineDialog quarantine={quarantine} onClose={() => setReviewing(false)} />}
+      {newEmail && (
+        <NewEmailDialog
+          onClose={() => setNewEmail(false)}
+          onStarted={(conversation) => {
+            setNewEmail(false);
+            props.onConversationStarted(conversation);
+          }}
+        />
+      )}
       {newGroup && (
         <NewGroupDialog
           onClose={() => setNewGroup(false)}
           onCreated={(conversation) => {
             setNewGroup(false);
-            props.onGroupCreated(conversation);
+            props.onConversationStarted(conversation);
           }}
         />
       )}

@@ -38,11 +38,15 @@ const conversation = z.discriminatedUnion('kind', [
 const capped = (max: number) => z.string().transform((s) => (s.length > max ? s.slice(0, max) : s));
 /** More attachments than this are not listed (the original still has them). */
 const MAX_ATTACHMENTS = 500;
+/** An attachment as listed; an odd name or size is made usable rather than costing the message. */
 const attachment = z.strictObject({
   id: z.string().min(1).max(200),
-  filename: capped(500),
+  filename: capped(500).transform((name) => name.trim() || 'attachment'),
   mimeType: capped(200),
-  size: z.number().int().nonnegative(),
+  size: z
+    .number()
+    .nonnegative()
+    .transform((n) => Math.floor(n)),
 });
 /**
  * Subject, original, HTML, attachments or a problem (email). The long fields are not limited here:

@@ -98,6 +98,11 @@ describe('ingest of message content', () => {
     expect(h.core.mailView(message.id)?.html).toContain('kept only its first part');
   });
 
+  it('makes an odd attachment name or size usable rather than dropping the message', async () => {
+    const { message } = await withMail({ attachments: [{ id: '1', filename: '  ', mimeType: 'text/plain', size: 12.7 }] });
+    expect(message.attachments).toEqual([{ id: '1', filename: 'attachment', mimeType: 'text/plain', size: 12 }]);
+  });
+
   it('refuses a malformed content (a bad attachment), logging it, and keeps running', async () => {
     h = await makeHarness();
     const email = await h.addAccount('email', 'me@example.org');

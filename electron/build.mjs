@@ -44,6 +44,9 @@ await build({
   // Electron 41 ships Node 24; node22 keeps the output plain and safe.
   target: 'node22',
   external: MAIN_EXTERNAL,
+  // openpgp's ESM build for Node reads import.meta.url (empty in a CJS bundle, so the build fails
+  // above): bundle its CommonJS build instead, which the package exports for `require`.
+  alias: { openpgp: './node_modules/openpgp/dist/node/openpgp.min.cjs' },
 });
 
 const preload = await build({

@@ -259,6 +259,11 @@ export interface AccountSetup {
   discover?(address: string, signal: AbortSignal): Promise<DiscoveredSettings | null>;
   /** Logs in with these settings and secrets and logs out; throws `AdapterActionError` with a message for the user. */
   probe?(account: AccountConfig, secrets: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
+  /**
+   * Whether a change of settings changes how the account logs in (servers, user name), so `probe`
+   * must check the new ones before they are saved. Absent: every change does.
+   */
+  loginChanged?(before: Record<string, unknown>, after: Record<string, unknown>): boolean;
 }
 
 /** The kinds of invite: one-use, limited to N uses, valid until a time, or a long-lived contact address. */

@@ -15,6 +15,7 @@ import { announceRoutesChanged } from './inbox/announce.ts';
 import { adapterStateStore } from './store/adapter-state.ts';
 import { openDatabase } from './store/open.ts';
 import type { AccountRow } from './store/rows.ts';
+import { localKeySecretBox, openSecrets, type SecretBox } from './secrets/secret-box.ts';
 import { z } from 'zod';
 
 const log = createLogger('core');
@@ -26,6 +27,11 @@ export interface CreateCoreOptions {
   outbox?: OutboxOptions;
   now?: () => number;
   callTimeoutMs?: number;
+  /**
+   * Seals account secrets (passwords) in the database. Default: the profile-key box (web mode,
+   * tests); the desktop app passes the system keychain's (electron/secret-box.ts).
+   */
+  secretBox?: SecretBox;
 }
 
 /** A core with its internals reachable, for tests and benchmarks. */
@@ -39,6 +45,17 @@ export interface CoreInternals extends Core {
 /** Opens a profile and wires store, accounts, ingest, outbox and the api handlers together. */
 export function createCore(opts: CreateCoreOptions): CoreInternals {
   const db = openDatabase(opts.profileDir);
+  const secretBox = opts.secretBox ?? localKeySecretBox(opts.profileDir);
+  /** Opened only here, to hand to the account's adapter; a failure is the account's error status. */
+  const secretsFor = (accountId: string): Record<string, string> => {
+    const sealed = db.prepare('SELECT secrets FROM accounts WHERE id = ?').pluck().get(accountId) as string | undefined;
+    try {
+      return openSecrets(secretBox, sealed ?? '');
+    } catch (e) {
+      log.warn('account secrets cannot be opened', { accountId, box: secretBox.kind, error: errorText(e) });
+      throw new Error(`${errorText(e)} Enter the password again (Change password in the account's settings).`, { cause: e });
+    }
+  };
   const listeners = new Set<(e: ApiEvent) => void>();
   const emit = (e: ApiEvent): void => {
     for (const l of listeners) {
@@ -62,7 +79,7 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
       if (listeners.size > 0 && ingest) announceRoutesChanged(ctx, account.id);
     },
     (accountId) => adapterStateStore(db, accountId),
-    () => ({}),
+    secretsFor,
   );
   const ctx: CoreContext = {
     db,

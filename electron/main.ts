@@ -11,6 +11,7 @@ import {
   ipcMain,
   Notification,
   protocol,
+  safeStorage,
   session,
   shell,
   type Session,
@@ -18,6 +19,8 @@ import {
 } from 'electron';
 import { createCore, defaultRegistry, type Core } from '../core/index.ts';
 import { createLogger, errorText } from '../core/log/logger.ts';
+import { localKeySecretBox } from '../core/secrets/secret-box.ts';
+import { keychainSecretBox } from './secret-box.ts';
 import type { NotificationContent } from './attention.ts';
 import { forwardEvents, registerInvokeHandler, trustedSenderCheck } from './ipc.ts';
 import { isMailViewUrl, MAIL_SCHEME_PRIVILEGES, MAIL_VIEW_SCHEME, mailProtocolHandler } from './mail-protocol.ts';
@@ -168,7 +171,9 @@ function startNotifier(running: Core): void {
 async function start(): Promise<void> {
   applySessionPolicy(session.defaultSession);
   const profileDir = app.getPath('userData');
-  const created = createCore({ profileDir, registry: defaultRegistry() });
+  // After 'ready': before it, safeStorage cannot tell whether a keychain exists.
+  const secretBox = keychainSecretBox(safeStorage, localKeySecretBox(profileDir), process.platform, createLogger('electron/secrets'));
+  const created = createCore({ profileDir, registry: defaultRegistry(), secretBox });
   // The isolated HTML mail view, on its own scheme (see mail-protocol.ts).
   session.defaultSession.protocol.handle(MAIL_VIEW_SCHEME, mailProtocolHandler(created));
   // Wired before start, so no event of the accounts coming up is missed.

@@ -1,6 +1,6 @@
 import type { AdapterRegistry } from '../adapters/registry.ts';
 import { AccountRuntime } from './accounts/runtime.ts';
-import { ApiError, CALL_TIMEOUT_MS, commandSchemas, type CommandName, type CommandResults } from './api/commands.ts';
+import { ApiError, CALL_TIMEOUT_MS, SLOW_CALL_TIMEOUT_MS, commandSchemas, type CommandName, type CommandResults } from './api/commands.ts';
 import { isCommandName } from './api/command-names.ts';
 import type { ApiEvent } from './api/events.ts';
 import type { CoreContext } from './context.ts';
@@ -16,6 +16,7 @@ import { adapterStateStore } from './store/adapter-state.ts';
 import { openDatabase } from './store/open.ts';
 import type { AccountRow } from './store/rows.ts';
 import { localKeySecretBox, openSecrets, type SecretBox } from './secrets/secret-box.ts';
+import { SLOW_COMMANDS } from './api/command-names.ts';
 import { z } from 'zod';
 
 const log = createLogger('core');
@@ -99,6 +100,8 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     outbox,
     startAccount: (row) => accounts.start(row),
     stopAccount: (id) => accounts.stop(id),
+    registry: opts.registry,
+    secretBox,
   });
   const timeoutMs = opts.callTimeoutMs ?? CALL_TIMEOUT_MS;
   let closed = false;
@@ -112,8 +115,9 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     }
     const handler = handlers[command] as (p: unknown) => CommandResults[C] | Promise<CommandResults[C]>;
     let timer: NodeJS.Timeout | undefined;
+    const limit = opts.callTimeoutMs ?? ((SLOW_COMMANDS as readonly string[]).includes(command) ? SLOW_CALL_TIMEOUT_MS : timeoutMs);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError('timeout', `${command} took longer than ${timeoutMs} ms.`)), timeoutMs);
+      timer = setTimeout(() => reject(new ApiError('timeout', `${command} took longer than ${limit} ms.`)), limit);
     });
     try {
       return await Promise.race([Promise.resolve().then(() => handler(parsed.data)), timeout]);

@@ -157,6 +157,7 @@ export class AccountRuntime {
       error: e.error,
       canCreateGroups: !!e.adapter?.groups,
       sync: e.sync,
+      settings: accountSettings(e.row),
     };
   }
 
@@ -179,13 +180,17 @@ export class AccountRuntime {
   }
 }
 
-function toConfig(row: AccountRow): AccountConfig {
-  let settings: Record<string, unknown> = {};
+/** An account's stored settings (never its secrets, which live in their own sealed column). */
+export function accountSettings(row: AccountRow): Record<string, unknown> {
   try {
     const parsed = JSON.parse(row.settings) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) settings = parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch {
     log.warn('account settings unreadable; using none', { accountId: row.id });
   }
-  return { id: row.id, protocol: row.protocol, address: row.address, displayName: row.display_name, settings };
+  return {};
+}
+
+function toConfig(row: AccountRow): AccountConfig {
+  return { id: row.id, protocol: row.protocol, address: row.address, displayName: row.display_name, settings: accountSettings(row) };
 }

@@ -29,6 +29,8 @@ export const COMMAND_NAMES = [
   'accounts.list',
   'accounts.add',
   'accounts.remove',
+  'accounts.update',
+  'accounts.discover',
   'invites.create',
   'invites.list',
   'invites.revoke',
@@ -44,6 +46,12 @@ export const COMMAND_NAMES = [
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/**
+ * Commands that wait for a remote server before answering (checking a login, looking up email
+ * settings): they get `SLOW_CALL_TIMEOUT_MS` instead of the usual deadline (see commands.ts).
+ */
+export const SLOW_COMMANDS = ['accounts.add', 'accounts.update', 'accounts.discover'] as const satisfies readonly CommandName[];
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);

@@ -8,6 +8,7 @@ import type {
   AttachmentDownload,
   Contact,
   ContactBrief,
+  DiscoveredSettings,
   ConversationSummary,
   GroupMember,
   Invite,
@@ -37,6 +38,11 @@ const disappearingSeconds = z
   .refine((s) => s === 0 || (s >= MIN_DISAPPEARING_SECONDS && s <= MAX_DISAPPEARING_SECONDS), {
     message: `must be 0 (off) or between ${MIN_DISAPPEARING_SECONDS} and ${MAX_DISAPPEARING_SECONDS} seconds`,
   });
+
+/** An account's secrets by name (`password`): a few, each short. */
+const accountSecrets = z
+  .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/), z.string().max(4096))
+  .refine((r) => Object.keys(r).length <= 8, { message: 'at most 8 secrets' });
 
 export const commandSchemas = {
   'conversations.list': z.strictObject({
@@ -109,8 +115,25 @@ export const commandSchemas = {
     address: z.string().min(1).max(320),
     displayName: z.string().max(200).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Secrets (an email password): sealed before they are stored, never returned or logged. With
+     * a kind that can check a login, it is checked first and a refusal fails the call.
+     */
+    secrets: accountSecrets.optional(),
   }),
   'accounts.remove': z.strictObject({ accountId: id }),
+  /**
+   * Changes an account's name, settings (replaced whole) or secrets (merged by name). A new login
+   * (servers, user name, password) is checked first, like `accounts.add`; then the adapter restarts.
+   */
+  'accounts.update': z.strictObject({
+    accountId: id,
+    displayName: z.string().max(200).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    secrets: accountSecrets.optional(),
+  }),
+  /** Looks up server settings for an address (email autoconfig); null when none were found. */
+  'accounts.discover': z.strictObject({ protocol, kind: z.string().min(1).max(50).optional(), address: z.string().min(1).max(320) }),
   /** Makes an invite on a native account (the first native account when none is named). */
   'invites.create': z.strictObject({
     accountId: id.optional(),
@@ -174,6 +197,8 @@ export interface CommandResults {
   'accounts.list': Account[];
   'accounts.add': Account;
   'accounts.remove': { removed: true };
+  'accounts.update': Account;
+  'accounts.discover': DiscoveredSettings | null;
   'conversations.acceptRequest': ConversationSummary;
   'conversations.delete': { deleted: true };
   'invites.create': Invite;
@@ -216,3 +241,9 @@ export class ApiError extends Error {
  * unknown (the command may still complete): read the state again rather than assume it failed.
  */
 export const CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * The deadline of `SLOW_COMMANDS` (command-names.ts): a login check gives up after 30 s, and the
+ * call must outlive it to carry the reason back.
+ */
+export const SLOW_CALL_TIMEOUT_MS = 45_000;

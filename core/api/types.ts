@@ -73,7 +73,12 @@ export interface Account {
   canCreateGroups: boolean;
   /** Initial or catch-up sync under way: `done` of `total` messages; null when none is running. */
   sync: { done: number; total: number } | null;
+  /** Its settings (servers, sync window, ...) as stored; its secrets are never part of them. */
+  settings: Record<string, unknown>;
 }
+
+/** Server settings found for an address (`accounts.discover`), for the user to confirm or edit. */
+export type { DiscoveredSettings } from '../../adapters/contract.ts';
 
 /** A contact's address on one protocol, reached through one account. */
 export interface Identity {

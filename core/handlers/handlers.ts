@@ -5,6 +5,10 @@ import type { CoreContext } from '../context.ts';
 import { listContacts } from '../contacts/list.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
+import type { AdapterRegistry } from '../../adapters/registry.ts';
+import { accountSettings } from '../accounts/runtime.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { accountHandlers } from './accounts.ts';
 import { contentHandlers } from './content.ts';
 import { groupHandlers } from './groups.ts';
 import { nativeHandlers } from './native.ts';
@@ -16,7 +20,6 @@ import { placeMessage, sendMessage } from '../outbox/send.ts';
 import { factsIdOf } from '../store/facts.ts';
 import { shareReceipt } from '../receipts/receipts.ts';
 import { firstUseSeen, getSettings, markFirstUseSeen, updateSettings } from '../settings/settings.ts';
-import { newId } from '../store/ids.ts';
 import type { AccountRow, ConversationRow, MessageRow } from '../store/rows.ts';
 import { searchMessages } from '../store/search.ts';
 import { stmt, pluck } from '../store/statements.ts';
@@ -29,6 +32,10 @@ export interface HandlerDeps {
   outbox: Outbox;
   startAccount(row: AccountRow): void;
   stopAccount(accountId: string): Promise<void>;
+  /** The adapter kinds, with their setup (discovery, login check) for accounts.add / accounts.update. */
+  registry: AdapterRegistry;
+  /** Seals account secrets before they are stored. */
+  secretBox: SecretBox;
 }
 
 /** The implementation of every api command. Params arrive validated. */
@@ -70,6 +77,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       status: 'offline',
       canCreateGroups: false,
       sync: null,
+      settings: accountSettings(row),
     };
 
   return {
@@ -213,26 +221,6 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return getSettings(db);
     },
     'accounts.list': () => (stmt(db, 'SELECT * FROM accounts ORDER BY created_at, id').all() as AccountRow[]).map(accountView),
-    'accounts.add': (p) => {
-      const kind = p.kind ?? p.protocol;
-      const clash = stmt(db, 'SELECT 1 FROM accounts WHERE kind = ? AND address = ?').get(kind, p.address);
-      if (clash) throw new ApiError('conflict', `The account ${p.address} is already set up.`);
-      const row: AccountRow = {
-        id: newId(),
-        protocol: p.protocol,
-        kind,
-        address: p.address,
-        display_name: p.displayName ?? p.address,
-        settings: JSON.stringify(p.settings ?? {}),
-        created_at: ctx.now(),
-      };
-      stmt(db, 
-        `INSERT INTO accounts (id, protocol, kind, address, display_name, settings, created_at)
-         VALUES (@id, @protocol, @kind, @address, @display_name, @settings, @created_at)`,
-      ).run(row);
-      deps.startAccount(row);
-      return accountView(row);
-    },
     'accounts.remove': async (p) => {
       const row = stmt(db, 'SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
       if (!row) throw new ApiError('not-found', 'That account does not exist.');
@@ -264,6 +252,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     },
     ...nativeHandlers(ctx, { announceConversation }),
     ...groupHandlers(ctx, { announceConversation }),
+    ...accountHandlers(ctx, { ...deps, accountView }),
     ...contentHandlers(ctx),
   };
 }

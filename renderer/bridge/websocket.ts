@@ -15,7 +15,7 @@ import {
   type CommandResults,
   type ConnectionStatus,
 } from './types.ts';
-import { API_PATH, CALL_TIMEOUT_MS, TOKEN_PROTOCOL_PREFIX } from './wire-constants.ts';
+import { API_PATH, callTimeoutFor, TOKEN_PROTOCOL_PREFIX } from './wire-constants.ts';
 
 interface PendingCall {
   frame: CallFrame;
@@ -135,6 +135,7 @@ export function createWebSocketBridge(url: string, token: string): Bridge {
     call<C extends CommandName>(command: C, params: CommandParams[C]): Promise<CommandResults[C]> {
       return new Promise<CommandResults[C]>((resolve, reject) => {
         const id = nextId++;
+        const timeoutMs = callTimeoutFor(command);
         const call: PendingCall = {
           frame: { kind: 'call', id, command, params },
           sent: false,
@@ -143,8 +144,8 @@ export function createWebSocketBridge(url: string, token: string): Bridge {
           reject,
           timer: setTimeout(() => {
             settle(id);
-            reject(new ApiCallError('timeout', `${command} got no answer within ${CALL_TIMEOUT_MS / 1000} s`));
-          }, CALL_TIMEOUT_MS),
+            reject(new ApiCallError('timeout', `${command} got no answer within ${timeoutMs / 1000} s`));
+          }, timeoutMs),
         };
         pending.set(id, call);
         transmit(call);

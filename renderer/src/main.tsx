@@ -7,6 +7,7 @@ import { NoTokenPage } from './views/NoTokenPage.tsx';
 import './styles.css';
 import './styles-invites.css';
 import './styles-groups.css';
+import './styles-accounts.css';
 import './styles-mail.css';
 
 const rootElement = document.getElementById('root');

@@ -1,4 +1,4 @@
-/** The accounts, each with a status dot and a way to remove it (after a confirmation). */
+/** The accounts, each with a status dot, its settings (email), and a way to remove it (after a confirmation). */
 import { useState } from 'react';
 import type { Account } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
@@ -6,6 +6,7 @@ import { PROTOCOL_LABEL } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { useNotify } from '../state/notify.tsx';
 import { Dialog } from './Dialog.tsx';
+import { EmailAccountSettings } from './EmailAccountSettings.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
 
 const STATUS_TEXT: Record<Account['status'], string> = {
@@ -19,9 +20,13 @@ export function AccountList() {
   const { accounts, remove } = useAccounts();
   const notify = useNotify();
   const [removing, setRemoving] = useState<Account | null>(null);
+  /** The account whose settings dialog is open (by id, so it shows the latest account.status). */
+  const [editing, setEditing] = useState<string | null>(null);
 
   if (!accounts) return <p className="muted">Loading accounts…</p>;
   if (accounts.length === 0) return <p className="muted">No accounts yet.</p>;
+
+  const editingAccount = accounts.find((a) => a.id === editing);
 
   const confirmRemove = (account: Account) => {
     setRemoving(null);
@@ -47,6 +52,11 @@ export function AccountList() {
                 </span>
               </div>
             </div>
+            {account.protocol === 'email' && account.kind === 'email' && (
+              <button type="button" className="button button-small" aria-label={`Settings for ${account.address}`} onClick={() => setEditing(account.id)}>
+                Settings
+              </button>
+            )}
             <button
               type="button"
               className="button button-small"
@@ -58,6 +68,7 @@ export function AccountList() {
           </li>
         ))}
       </ul>
+      {editingAccount && <EmailAccountSettings account={editingAccount} onClose={() => setEditing(null)} />}
       {removing && (
         <Dialog label="Remove account" onClose={() => setRemoving(null)}>
           <h2 className="dialog-title">Remove this account?</h2>

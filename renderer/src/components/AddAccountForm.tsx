@@ -1,6 +1,7 @@
 /**
  * Adding an account. Switchboard's own encrypted chat asks only for a name to show and a relay;
- * the other protocols, for now, for their address (their full forms come with each adapter).
+ * email has its own two-step form (EmailAccountForm); the other protocols, for now, only their
+ * address (their full forms come with each adapter).
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { CommandParams } from '../../../core/api/commands.ts';
@@ -8,6 +9,7 @@ import type { Protocol } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { PROTOCOL_LABEL } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
+import { EmailAccountForm } from './EmailAccountForm.tsx';
 
 const PROTOCOLS: Protocol[] = ['native', 'matrix', 'xmpp', 'email'];
 
@@ -66,18 +68,23 @@ export function AddAccountForm() {
     );
   };
 
+  const protocolField = (
+    <div className="field">
+      <label htmlFor={`${id}-protocol`}>Protocol</label>
+      <select id={`${id}-protocol`} value={protocol} onChange={(e) => setProtocol(e.target.value as Protocol)}>
+        {PROTOCOLS.map((p) => (
+          <option key={p} value={p}>
+            {OPTION_LABEL[p]}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+  if (protocol === 'email') return <EmailAccountForm protocolField={protocolField} />;
+
   return (
     <form className={`add-account${native ? ' add-account-native' : ''}`} onSubmit={onSubmit} aria-label="Add account" noValidate>
-      <div className="field">
-        <label htmlFor={`${id}-protocol`}>Protocol</label>
-        <select id={`${id}-protocol`} value={protocol} onChange={(e) => setProtocol(e.target.value as Protocol)}>
-          {PROTOCOLS.map((p) => (
-            <option key={p} value={p}>
-              {OPTION_LABEL[p]}
-            </option>
-          ))}
-        </select>
-      </div>
+      {protocolField}
       <div className="field field-grow">
         <label htmlFor={`${id}-address`}>{native ? 'Your name (shown to people you invite)' : 'Address'}</label>
         <input

@@ -11,6 +11,8 @@ interface AccountsState {
   accounts: Account[] | null;
   add: (params: CommandParams['accounts.add']) => Promise<Account>;
   remove: (accountId: string) => Promise<void>;
+  /** Changes an account's name, settings or password (`accounts.update`). */
+  update: (params: CommandParams['accounts.update']) => Promise<Account>;
 }
 
 const AccountsContext = createContext<AccountsState | null>(null);
@@ -66,6 +68,15 @@ export function AccountsProvider({ children }: { children: ReactNode }) {
     [bridge],
   );
 
-  const value = useMemo(() => ({ accounts, add, remove }), [accounts, add, remove]);
+  const update = useCallback(
+    async (params: CommandParams['accounts.update']) => {
+      const account = await bridge.call('accounts.update', params);
+      setAccounts((list) => upsert(list, account));
+      return account;
+    },
+    [bridge],
+  );
+
+  const value = useMemo(() => ({ accounts, add, remove, update }), [accounts, add, remove, update]);
   return <AccountsContext value={value}>{children}</AccountsContext>;
 }

@@ -119,7 +119,10 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   if (fromSelf) for (const p of participants) ctx.state.addKnown(p);
 
   const known = conversation.kind === 'direct' ? ctx.state.isKnown(conversation.peer.address) : participants.some((p) => ctx.state.isKnown(p));
-  const { text, content } = m.large && !mail ? largeBody(m.large, subject) : body(mail, problem, subject);
+  // Chat mail (Switchboard, Delta Chat: `Chat-Version`) has a made-up subject; the chat hides it.
+  const chatMail = (mail ?? summary).headers.some((h) => h.name === 'chat-version');
+  const shownSubject = chatMail ? '' : subject;
+  const { text, content } = m.large && !mail ? largeBody(m.large, shownSubject) : body(mail, problem, shownSubject);
   const event: MessageEvent = {
     type: 'message',
     accountId: ctx.accountId,

@@ -10,6 +10,7 @@ export const COMMAND_NAMES = [
   'conversations.typing',
   'conversations.acceptRequest',
   'conversations.delete',
+  'conversations.start',
   'messages.page',
   'messages.send',
   'messages.pin',

@@ -70,6 +70,13 @@ export const commandSchemas = {
   'conversations.acceptRequest': z.strictObject({ conversationId: id }),
   /** Deletes a conversation and its messages (declining a request does this). */
   'conversations.delete': z.strictObject({ conversationId: id }),
+  /** Starts (or opens) the 1:1 chat with someone by address, from the named account or the first of the protocol (default email). */
+  'conversations.start': z.strictObject({
+    accountId: id.optional(),
+    protocol: z.enum(['email', 'xmpp', 'matrix']).optional(),
+    address: z.string().min(3).max(320),
+    displayName: z.string().max(200).optional(),
+  }),
   /** Items come oldest first; `nextCursor` fetches the page before them. */
   'messages.page': z.strictObject({ conversationId: id, cursor, limit }),
   'messages.send': z.strictObject({
@@ -201,6 +208,7 @@ export interface CommandResults {
   'accounts.discover': DiscoveredSettings | null;
   'conversations.acceptRequest': ConversationSummary;
   'conversations.delete': { deleted: true };
+  'conversations.start': ConversationSummary;
   'invites.create': Invite;
   'invites.list': Invite[];
   'invites.revoke': Invite;

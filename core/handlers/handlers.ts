@@ -11,6 +11,7 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import { accountHandlers } from './accounts.ts';
 import { contentHandlers } from './content.ts';
 import { groupHandlers } from './groups.ts';
+import { startConversationHandlers } from './start-conversation.ts';
 import { nativeHandlers } from './native.ts';
 import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
@@ -252,6 +253,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     },
     ...nativeHandlers(ctx, { announceConversation }),
     ...groupHandlers(ctx, { announceConversation }),
+    ...startConversationHandlers(ctx, { announceConversation }),
     ...accountHandlers(ctx, { ...deps, accountView }),
     ...contentHandlers(ctx),
   };

@@ -6,6 +6,7 @@
  *                    [--no-ui | --ui-only] [--ui-conversations N] [--ui-messages B] [--ui-trace FILE]
  *                    [--no-relay | --relay-only] [--relay-messages N] [--relay-per-mailbox]
  *                    [--no-native | --native-only]
+ *                    [--no-email | --email-only] [--email-messages N]
  *
  * Defaults: 10 000 conversations / 1 000 000 messages; --quick: 1 000 / 50 000.
  * Then the UI benchmark (bench/ui.ts, headless Chromium on the built renderer): 10 000
@@ -18,6 +19,11 @@
  * Then the native-protocol benchmark (bench/native.ts): 5 000 messages encrypted and decrypted
  * through the client vs raw libsignal calls, PQXDH setups, and a backlog decrypted into a core;
  * --quick: 1 000. --no-native skips it, --native-only runs only it.
+ * Then the email benchmark (bench/email.ts, real Dovecot + Postfix on loopback, needs root): initial
+ * sync of 10 000 messages through the email adapter vs raw imapflow UID FETCH of the same headers
+ * (and headers + source), alternating rounds, then IDLE delivery latency (Maildir file and SMTP
+ * submission → message event); --quick: 1 000. --no-email skips it, --email-only runs only it,
+ * --email-messages N sets the mailbox size.
  */
 import { runBenchmark } from './benchmark.ts';
 import { formatReport, formatUiReport } from './report.ts';
@@ -41,6 +47,8 @@ function parseArgs(argv: readonly string[]) {
     native: true,
     nativeMessages: 5_000,
     nativeSetups: 200,
+    email: true,
+    emailMessages: 10_000,
     relayMessages: 200_000,
     relayPacedSeconds: 5,
     relayReceiver: 'batch' as 'batch' | 'per-mailbox',
@@ -63,6 +71,7 @@ function parseArgs(argv: readonly string[]) {
         opts.relayPacedSeconds = 2;
         opts.nativeMessages = 1_000;
         opts.nativeSetups = 50;
+        opts.emailMessages = 1_000;
         break;
       case '--conversations':
         opts.conversations = num();
@@ -83,6 +92,7 @@ function parseArgs(argv: readonly string[]) {
         opts.core = false;
         opts.relay = false;
         opts.native = false;
+        opts.email = false;
         break;
       case '--no-relay':
         opts.relay = false;
@@ -91,6 +101,7 @@ function parseArgs(argv: readonly string[]) {
         opts.core = false;
         opts.ui = false;
         opts.native = false;
+        opts.email = false;
         break;
       case '--no-native':
         opts.native = false;
@@ -99,6 +110,19 @@ function parseArgs(argv: readonly string[]) {
         opts.core = false;
         opts.ui = false;
         opts.relay = false;
+        opts.email = false;
+        break;
+      case '--no-email':
+        opts.email = false;
+        break;
+      case '--email-only':
+        opts.core = false;
+        opts.ui = false;
+        opts.relay = false;
+        opts.native = false;
+        break;
+      case '--email-messages':
+        opts.emailMessages = num();
         break;
       case '--relay-messages':
         opts.relayMessages = num();
@@ -120,7 +144,7 @@ function parseArgs(argv: readonly string[]) {
       }
       default:
         throw new Error(
-          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox --no-native --native-only`,
+          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox --no-native --native-only --no-email --email-only --email-messages N`,
         );
     }
   }
@@ -128,7 +152,7 @@ function parseArgs(argv: readonly string[]) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-if (!opts.core && !opts.ui && !opts.relay && !opts.native) throw new Error('those options together leave nothing to run');
+if (!opts.core && !opts.ui && !opts.relay && !opts.native && !opts.email) throw new Error('those options together leave nothing to run');
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const started = new Date();
 if (opts.core) {
@@ -168,4 +192,12 @@ if (opts.native) {
   const nativeStarted = new Date();
   const native = await runNativeBenchmark({ messages: opts.nativeMessages, setups: opts.nativeSetups });
   process.stdout.write(`${formatNativeReport(native)}\n(started ${nativeStarted.toISOString()}, node ${process.version})\n`);
+}
+if (opts.email) {
+  // Loaded only when wanted: it starts Dovecot and Postfix.
+  const { runEmailBenchmark } = await import('./email.ts');
+  const { formatEmailReport } = await import('./email-report.ts');
+  const emailStarted = new Date();
+  const email = await runEmailBenchmark({ messages: opts.emailMessages, log });
+  process.stdout.write(`${formatEmailReport(email)}\n(started ${emailStarted.toISOString()}, node ${process.version})\n`);
 }

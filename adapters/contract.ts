@@ -156,6 +156,19 @@ export type AdapterEvent =
   | { type: 'group'; accountId: string; roomId: string; title: string; left: boolean }
   /** The peer (or a group member) changed the conversation's disappearing timer. */
   | { type: 'disappearing'; accountId: string; conversation: RemoteConversationRef; seconds: number }
+  /**
+   * The body of a message first reported from its headers alone (an email account's first sync
+   * lists a big mailbox from headers, then fills in the texts newest first): core replaces the
+   * stored message's text, content and facts. Acknowledged through `messagesStored` like a message.
+   */
+  | {
+      type: 'message-body';
+      accountId: string;
+      remoteId: string;
+      text: string;
+      content?: MessageContent | undefined;
+      facts?: SecurityFacts | undefined;
+    }
   /** Initial or catch-up sync progress: `done` of `total` messages; `done === total` when finished. */
   | { type: 'sync'; accountId: string; done: number; total: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */

@@ -17,6 +17,7 @@ const log = createLogger('accounts');
 /** Every adapter event type, each listened to (a type added to the contract fails to compile here until listed). */
 const LISTENED: Record<AdapterEventType, true> = {
   message: true,
+  'message-body': true,
   delivery: true,
   status: true,
   'route-facts': true,

@@ -258,7 +258,7 @@ export class Ingestor {
         // A savepoint per event: one event that fails to store rolls back alone.
         try {
           db.transaction(() => this.apply(event, effects))();
-          if (event.type === 'message') pushTo(effects.handled, event.accountId, event.remoteId);
+          if (event.type === 'message' || event.type === 'message-body') pushTo(effects.handled, event.accountId, event.remoteId);
         } catch (e) {
           // A fault of the storage itself, or one that ended the whole transaction, fails the batch:
           // it is retried, never dropped.
@@ -312,6 +312,9 @@ export class Ingestor {
     switch (e.type) {
       case 'message':
         this.applyMessage(e, fx);
+        return;
+      case 'message-body':
+        this.applyBody(e, fx);
         return;
       case 'delivery': {
         const r = stmt(this.ctx.db, 
@@ -519,6 +522,23 @@ export class Ingestor {
     bumpConversation(db, conv.id, seq, sentAt, direction === 'in' && !e.historical ? 1 : 0);
     fx.added.push(id);
     fx.conversations.add(conv.id);
+  }
+
+  /**
+   * The body of a message stored from its headers: its text (and so its search entry, by trigger),
+   * content and facts are replaced. A message gone meanwhile (deleted, disappeared) stays gone.
+   */
+  private applyBody(e: Extract<AdapterEvent, { type: 'message-body' }>, fx: BatchEffects): void {
+    const { db } = this.ctx;
+    const row = stmt(db, 'SELECT seq, id, conversation_id FROM messages WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.remoteId) as
+      | Pick<MessageRow, 'seq' | 'id' | 'conversation_id'>
+      | undefined;
+    if (!row) return;
+    stmt(db, 'UPDATE messages SET body = ?, facts_id = coalesce(?, facts_id) WHERE seq = ?').run(e.text, e.facts ? factsIdOf(db, e.facts) : null, row.seq);
+    stmt(db, 'DELETE FROM message_content WHERE message_seq = ?').run(row.seq);
+    storeContent(db, row.seq, e.content);
+    fx.updated.push(row.id);
+    fx.conversations.add(row.conversation_id);
   }
 
   private announce(fx: BatchEffects): void {

@@ -80,6 +80,14 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     disappearAfterSeconds: timerSeconds.optional(),
     content: content.optional(),
   }),
+  z.strictObject({
+    type: z.literal('message-body'),
+    accountId: shortText,
+    remoteId: shortText,
+    text,
+    content: content.optional(),
+    facts: securityFactsSchema.optional(),
+  }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({
     type: z.literal('status'),

@@ -99,6 +99,9 @@ export class MailboxWatcher {
           await this.syncPath(client, 'INBOX', signal, synced);
         }
         if (this.inboxDirty || this.sentDirty || this.sentCheckDue || this.deps.pendingAppends().length > 0) continue;
+        // The connection may have closed (or the adapter stopped) during the work above: its wake-up
+        // already happened, so waiting now would last until the next Sent check.
+        if (closed || signal.aborted) break;
         await new Promise<void>((resolve) => {
           this.wakeUp = resolve;
         });

@@ -80,7 +80,7 @@ export class EmailAdapter implements Adapter {
       password: this.password,
       state: this.state,
       maxDownloadBytes: MAX_DOWNLOAD_BYTES,
-      deliver: (batch) => this.deliver(batch),
+      deliver: (batch, mode) => this.deliver(batch, mode),
       progress: (done, total) => this.emit({ type: 'sync', accountId: this.accountId, done, total }),
       online: () => {
         this.onlineSince = Date.now();
@@ -136,8 +136,11 @@ export class EmailAdapter implements Adapter {
     }
   }
 
-  /** Turns a fetched batch into events, emits them, and waits until core has stored them all. */
-  private async deliver(batch: FetchedMail[]): Promise<boolean> {
+  /**
+   * Turns a fetched batch into events, emits them, and waits until core has stored them all.
+   * `body`: the messages were stored from their headers before; these fill them in.
+   */
+  private async deliver(batch: FetchedMail[], mode: 'message' | 'body'): Promise<boolean> {
     const account = await this.autocrypt;
     const ctx: IncomingContext = {
       accountId: this.accountId,
@@ -167,7 +170,10 @@ export class EmailAdapter implements Adapter {
     }
     this.state.flush();
     const stored = this.waitStored(events.map((e) => e.remoteId));
-    for (const e of events) this.emit(e);
+    for (const e of events) {
+      if (mode === 'message') this.emit(e);
+      else this.emit({ type: 'message-body', accountId: this.accountId, remoteId: e.remoteId, text: e.text, content: e.content, facts: e.facts });
+    }
     for (const addr of senders) this.announceFacts(addr);
     return stored;
   }

@@ -32,7 +32,12 @@ export interface FetchedMail {
   skipped?: string | undefined;
   /** For a message over the limit: its text and attachment list, read part by part. */
   large?: LargeMessageParts | undefined;
+  /** Only the headers were fetched (a first sync's older mail): the body comes later. */
+  headersOnly?: boolean | undefined;
 }
+
+/** The text of a message stored from its headers until its body arrives. */
+export const BODY_PENDING_TEXT = 'Loading…';
 
 export interface IncomingContext {
   accountId: string;
@@ -78,12 +83,13 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   }
   const from = summary.from?.address ?? '';
   const fromSelf = from === ctx.self;
-  const date = Math.min(summary.date ?? m.internalDate, ctx.now());
+  let date = Math.min(summary.date ?? m.internalDate, ctx.now());
 
   let autocryptFrom: string | null = null;
   if (!fromSelf && from && (mail || summary.headers.length > 0)) {
     const values = (mail ?? summary).headers.filter((h) => h.name === 'autocrypt').map((h) => h.value);
-    ctx.peers.processIncoming(from, date, values, { isReport: mail?.isReport ?? false });
+    const contentType = summary.headers.find((h) => h.name === 'content-type')?.value ?? '';
+    ctx.peers.processIncoming(from, date, values, { isReport: mail?.isReport ?? /^\s*multipart\/report/i.test(contentType) });
     autocryptFrom = from;
   }
 
@@ -108,6 +114,10 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   const names = new Map([...summary.to, ...summary.cc, ...(summary.from ? [summary.from] : [])].map((a) => [a.address.toLowerCase(), a.name]));
   const conversation = conversationFor(ctx, root, participants, subject, names);
 
+  // A Date header counts whole seconds: a quick answer can look older than the message it
+  // answers (sent within the same second, stored to the millisecond). It never comes before it.
+  const prevAt = conversation.kind === 'direct' ? ctx.state.peer(conversation.peer.address)?.at : ctx.state.room(conversation.roomId)?.at;
+  if (summary.inReplyTo && prevAt !== undefined && date < prevAt && prevAt - date < 1000) date = prevAt + 1;
   const thread: ThreadState = { subject, lastMessageId: remoteId, references: referencesFor(summary.references, summary.inReplyTo, remoteId), encrypted, at: date };
   if (conversation.kind === 'direct') {
     const prev = ctx.state.peer(conversation.peer.address);
@@ -122,7 +132,11 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   // Chat mail (Switchboard, Delta Chat: `Chat-Version`) has a made-up subject; the chat hides it.
   const chatMail = (mail ?? summary).headers.some((h) => h.name === 'chat-version');
   const shownSubject = chatMail ? '' : subject;
-  const { text, content } = m.large && !mail ? largeBody(m.large, shownSubject) : body(mail, problem, shownSubject);
+  const { text, content } = m.headersOnly
+    ? { text: BODY_PENDING_TEXT, content: shownSubject ? { subject: shownSubject } : undefined }
+    : m.large && !mail
+      ? largeBody(m.large, shownSubject)
+      : body(mail, problem, shownSubject);
   const event: MessageEvent = {
     type: 'message',
     accountId: ctx.accountId,

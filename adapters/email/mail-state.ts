@@ -15,6 +15,11 @@ export interface MailboxCursor {
   lastUid: number;
   /** The initial sync goes newest first: UIDs below this (within the window) are still to do; 0 when done. */
   initialBelow: number;
+  /**
+   * The first sync stores older mail from its headers and fills in the bodies afterwards: UIDs
+   * below this (within the window) still need theirs; 0 when none do.
+   */
+  bodiesBelow?: number | undefined;
   /** The first sync reaches back to this time (ms). */
   windowStart: number;
   /** CONDSTORE: the mailbox's HIGHESTMODSEQ when it was last in step; null without CONDSTORE. */

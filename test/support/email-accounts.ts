@@ -41,12 +41,12 @@ export class EmailParty {
 
   private make(): Adapter {
     const a = createEmailAdapter(emailAccountConfig(this.servers, this.user, this.extra), { state: this.state, secrets: { password: this.user.password } });
-    for (const type of ['message', 'delivery', 'status', 'route-facts', 'error', 'sync'] as const) {
+    for (const type of ['message', 'message-body', 'delivery', 'status', 'route-facts', 'error', 'sync'] as const) {
       this.off.push(
         a.on(type, (e) => {
           this.events.push(e);
           // Confirm storage as core would, after the event is recorded.
-          if (e.type === 'message') queueMicrotask(() => a.messagesStored?.([e.remoteId]));
+          if (e.type === 'message' || e.type === 'message-body') queueMicrotask(() => a.messagesStored?.([e.remoteId]));
         }),
       );
     }
@@ -77,8 +77,16 @@ export class EmailParty {
     return last?.type === 'status' && last.status === 'online';
   }
 
+  /** Message events as core would hold them: a later `message-body` fills in its message. */
   messages(): MessageEvent[] {
-    return this.events.filter((e): e is MessageEvent => e.type === 'message');
+    const bodies = new Map<string, Extract<AdapterEvent, { type: 'message-body' }>>();
+    for (const e of this.events) if (e.type === 'message-body') bodies.set(e.remoteId, e);
+    return this.events
+      .filter((e): e is MessageEvent => e.type === 'message')
+      .map((m) => {
+        const b = bodies.get(m.remoteId);
+        return b ? { ...m, text: b.text, content: b.content, facts: b.facts ?? m.facts } : m;
+      });
   }
 
   /** Texts received from others (not this account's own mail seen in Sent). */

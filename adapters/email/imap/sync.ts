@@ -4,7 +4,7 @@
  * the adapter needs, then the bodies of what it will show, up to the download limit. The cursor
  * moves only after core has stored a batch, so a crash re-fetches at most one batch (deduped).
  */
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { parseHeaderSummary } from '../mime/parse.ts';
 import { HEADER_FIELDS, type FetchedMail } from '../incoming.ts';
 import { readLargeMessage, type LargeMessageParts } from './large.ts';
@@ -22,8 +22,11 @@ export interface SyncDeps {
   syncDays: number;
   /** Messages larger than this are not downloaded (their headers are, and the user is told). */
   maxDownloadBytes: number;
-  /** Hands a batch to core and resolves once core has stored it (false: not confirmed, do not advance). */
-  deliver(batch: FetchedMail[]): Promise<boolean>;
+  /**
+   * Hands a batch to core and resolves once core has stored it (false: not confirmed, do not
+   * advance). `body`: the batch fills in messages stored from their headers before.
+   */
+  deliver(batch: FetchedMail[], mode: 'message' | 'body'): Promise<boolean>;
   /** Messages of this sync done so far, of a total. */
   progress(done: number, total: number): void;
   now(): number;
@@ -49,13 +52,13 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   // CONDSTORE: on a reconnect, a HIGHESTMODSEQ that did not move since the last complete sync
   // means nothing at all changed; skip even the search. Only right after SELECT: later the
   // selected mailbox's HIGHESTMODSEQ and UIDNEXT are as stale as that SELECT.
-  if (deps.justSelected && cur.initialBelow === 0 && cur.highestModseq !== null && box.highestModseq !== undefined && cur.highestModseq === String(box.highestModseq)) return;
+  if (deps.justSelected && cur.initialBelow === 0 && !cur.bodiesBelow && cur.highestModseq !== null && box.highestModseq !== undefined && cur.highestModseq === String(box.highestModseq)) return;
 
   const seen = cur.lastUid;
   // "n:*" always matches the newest message even when its UID is below n: filter it out.
-  const fresh = uidsOf(await client.search({ uid: `${seen + 1}:*` }, { uid: true })).filter((u) => u > seen);
+  const fresh = (await searchUids(client, { uid: `${seen + 1}:*` })).filter((u) => u > seen);
   fresh.sort((a, b) => a - b);
-  const backlog = cur.initialBelow > 1 ? uidsOf(await client.search({ uid: `1:${cur.initialBelow - 1}`, since: new Date(cur.windowStart) }, { uid: true })) : [];
+  const backlog = cur.initialBelow > 1 ? await searchUids(client, { uid: `1:${cur.initialBelow - 1}`, since: new Date(cur.windowStart) }) : [];
   backlog.sort((a, b) => b - a);
   const total = fresh.length + backlog.length;
   let done = 0;
@@ -63,27 +66,57 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
 
   for (let i = 0; i < fresh.length; i += BATCH) {
     const uids = fresh.slice(i, i + BATCH);
-    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps)))) return;
+    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps), 'message'))) return;
     cur = { ...cur, lastUid: uids[uids.length - 1]! };
     state.setCursor(path, cur);
     state.flush();
     deps.progress((done += uids.length), total);
   }
+  // The backlog: the newest batch whole, so recent chats are complete at once; older mail from its
+  // headers only (the cheapest fetch there is), so the whole list is there quickly; its bodies next.
   for (let i = 0; i < backlog.length; i += BATCH) {
     const uids = backlog.slice(i, i + BATCH);
-    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps)))) return;
-    cur = { ...cur, initialBelow: uids[uids.length - 1]! };
+    const headersOnly: boolean = (cur.bodiesBelow ?? 0) > 0;
+    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps, { headersOnly }), 'message'))) return;
+    const lowest = uids[uids.length - 1]!;
+    cur = { ...cur, initialBelow: lowest, bodiesBelow: headersOnly ? cur.bodiesBelow : lowest };
     state.setCursor(path, cur);
     state.flush();
     deps.progress((done += uids.length), total);
   }
-  cur = { ...cur, initialBelow: 0, highestModseq: client.mailbox && client.mailbox.highestModseq !== undefined ? String(client.mailbox.highestModseq) : null };
+  if (cur.initialBelow !== 0) {
+    cur = { ...cur, initialBelow: 0 };
+    state.setCursor(path, cur);
+    state.flush();
+  }
+  if ((cur.bodiesBelow ?? 0) > 1) {
+    const pending = await searchUids(client, { uid: `1:${(cur.bodiesBelow ?? 1) - 1}`, since: new Date(cur.windowStart) });
+    pending.sort((a, b) => b - a);
+    let filled = 0;
+    if (pending.length > 0) deps.progress(0, pending.length);
+    for (let i = 0; i < pending.length; i += BATCH) {
+      const uids = pending.slice(i, i + BATCH);
+      if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps), 'body'))) return;
+      cur = { ...cur, bodiesBelow: uids[uids.length - 1]! };
+      state.setCursor(path, cur);
+      state.flush();
+      deps.progress((filled += uids.length), pending.length);
+    }
+  }
+  cur = { ...cur, initialBelow: 0, bodiesBelow: 0, highestModseq: client.mailbox && client.mailbox.highestModseq !== undefined ? String(client.mailbox.highestModseq) : null };
   state.setCursor(path, cur);
   state.flush();
 }
 
-function uidsOf(r: number[] | false | undefined): number[] {
-  return r ? [...r] : [];
+/**
+ * UIDs matching a search. imapflow answers a failed SEARCH (or one on a connection that just
+ * closed) with `false`, not an error: read as "nothing matched", that would mark a sync complete
+ * that never ran, so it throws instead and the sync resumes from its cursor on the next connection.
+ */
+async function searchUids(client: ImapFlow, query: SearchObject): Promise<number[]> {
+  const r = await client.search(query, { uid: true });
+  if (!r) throw new Error('The mail server did not answer a search (the connection may have closed).');
+  return [...r];
 }
 
 /** A compact UID set ("1:250,260,300:310") for a FETCH command. */
@@ -105,13 +138,22 @@ export function uidSet(uids: readonly number[]): string {
   return parts.join(',');
 }
 
-/** Headers (and sizes, flags, dates) of a batch, then the sources of those under the limit, in `uids` order. */
-export async function fetchBatch(path: string, uidValidity: string, uids: readonly number[], deps: Pick<SyncDeps, 'client' | 'maxDownloadBytes' | 'signal'>): Promise<FetchedMail[]> {
+/**
+ * Headers (and sizes, flags, dates) of a batch, then the sources of those under the limit, in
+ * `uids` order; `headersOnly`: just the first fetch.
+ */
+export async function fetchBatch(
+  path: string,
+  uidValidity: string,
+  uids: readonly number[],
+  deps: Pick<SyncDeps, 'client' | 'maxDownloadBytes' | 'signal'>,
+  opts: { headersOnly?: boolean } = {},
+): Promise<FetchedMail[]> {
   const { client } = deps;
   const metas = await client.fetchAll(uidSet(uids), { uid: true, flags: true, size: true, internalDate: true, headers: HEADER_FIELDS }, { uid: true });
   const byUid = new Map<number, FetchMessageObject>(metas.map((m) => [m.uid, m]));
   const sources = new Map<number, Buffer>();
-  const wanted = metas.filter((m) => (m.size ?? 0) <= deps.maxDownloadBytes).sort((a, b) => b.uid - a.uid);
+  const wanted = opts.headersOnly ? [] : metas.filter((m) => (m.size ?? 0) <= deps.maxDownloadBytes).sort((a, b) => b.uid - a.uid);
   let group: number[] = [];
   let bytes = 0;
   const flushGroup = async (): Promise<void> => {
@@ -131,7 +173,7 @@ export async function fetchBatch(path: string, uidValidity: string, uids: readon
   // Over the limit: the text and the attachment list, without the whole message.
   const large = new Map<number, LargeMessageParts>();
   for (const m of metas) {
-    if ((m.size ?? 0) <= deps.maxDownloadBytes) continue;
+    if (opts.headersOnly || (m.size ?? 0) <= deps.maxDownloadBytes) continue;
     const parts = await readLargeMessage(client, m.uid).catch(() => null);
     if (parts) large.set(m.uid, parts);
   }
@@ -152,7 +194,8 @@ export async function fetchBatch(path: string, uidValidity: string, uids: readon
       headers: parseHeaderSummary(m.headers ?? new Uint8Array()),
       raw: source,
       large: large.get(uid),
-      skipped: source || large.has(uid) ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
+      headersOnly: opts.headersOnly || undefined,
+      skipped: source || large.has(uid) || opts.headersOnly ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
     });
   }
   return out;

@@ -21,7 +21,7 @@ export interface WatcherDeps {
   password: string;
   state: MailState;
   maxDownloadBytes: number;
-  deliver(batch: FetchedMail[]): Promise<boolean>;
+  deliver(batch: FetchedMail[], mode: 'message' | 'body'): Promise<boolean>;
   progress(done: number, total: number): void;
   /** Logged in: the account is online. */
   online(): void;
@@ -126,7 +126,7 @@ export class MailboxWatcher {
         state: this.deps.state,
         syncDays: this.deps.settings.syncDays,
         maxDownloadBytes: this.deps.maxDownloadBytes,
-        deliver: (b) => this.deps.deliver(b),
+        deliver: (b, mode) => this.deps.deliver(b, mode),
         progress: (d, t) => this.deps.progress(d, t),
         now: () => this.deps.now(),
         signal,
@@ -154,7 +154,9 @@ export class MailboxWatcher {
         const lock = await client.getMailboxLock(sent);
         try {
           const there = await client.search({ header: { 'message-id': `<${rec.messageId}>` } }, { uid: true });
-          if (!there || there.length === 0) await client.append(sent, Buffer.from(raw), ['\\Seen'], new Date(rec.sentAt));
+          // `false`: the search failed; storing a second copy would be worse than trying again later.
+          if (there === false || there === undefined) throw new Error('The mail server did not answer a search in Sent.');
+          if (there.length === 0) await client.append(sent, Buffer.from(raw), ['\\Seen'], new Date(rec.sentAt));
         } finally {
           lock.release();
         }

@@ -10,6 +10,7 @@ import { GearIcon, PlusIcon } from '../components/icons.tsx';
 import { useInviteDialogs } from '../components/InviteDialogs.tsx';
 import { MenuButton } from '../components/MenuButton.tsx';
 import { NewEmailDialog } from '../components/NewEmailDialog.tsx';
+import { SyncStatus } from '../components/SyncStatus.tsx';
 import { NewGroupDialog } from '../components/NewGroupDialog.tsx';
 import { QuarantineBanner, QuarantineDialog } from '../components/QuarantineReview.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -81,6 +82,7 @@ export function Sidebar(props: SidebarProps) {
         </button>
       </div>
       <SearchBox value={query} onChange={props.onQueryChange} inputRef={props.searchRef} />
+      <SyncStatus />
       <QuarantineBanner count={quarantine.entries.length} onReview={() => setReviewing(true)} />
       {searching ? (
         <SearchResults query={query} state={search} onOpen={onOpen} selectedId={openId} />

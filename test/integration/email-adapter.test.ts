@@ -129,6 +129,20 @@ describe('email adapter', () => {
     expect(carolsInbox.some((r) => /^Subject: Re: Picnic on Sunday\?/m.test(r) || /^Subject: \.\.\./m.test(r))).toBe(true);
   });
 
+  it('lists attachments and fetches their bytes from the server when saved', async () => {
+    const pdf = Buffer.from('%PDF-1.4 pretend report ' + 'x'.repeat(3000));
+    const smtp = createTransport({ ...servers.submission, secure: false, ignoreTLS: true, auth: { user: bob.user.name, pass: bob.user.password } });
+    await smtp.sendMail({ from: bob.user.address, to: ada.user.address, subject: 'The report', text: 'Report attached.', attachments: [{ filename: 'report.pdf', content: pdf, contentType: 'application/pdf' }] });
+    smtp.close();
+    await until(() => ada.received().includes('Report attached.'), 'the mail with the attachment');
+    const m = ada.messages().find((x) => x.text === 'Report attached.');
+    expect(m?.content?.attachments).toEqual([{ id: expect.any(String) as string, filename: 'report.pdf', mimeType: 'application/pdf', size: pdf.length }]);
+    const got = await ada.adapter.fetchAttachment!(m!.remoteId, m!.content!.attachments![0]!.id);
+    expect(got.filename).toBe('report.pdf');
+    expect(Buffer.from(got.bytes).equals(pdf)).toBe(true);
+    await expect(ada.adapter.fetchAttachment!(m!.remoteId, 'no-such-part')).rejects.toThrow(/not in the message/);
+  });
+
   it('reports sync progress that ends complete', () => {
     const syncs = ada.events.filter((e) => e.type === 'sync');
     expect(syncs.length).toBeGreaterThan(0);

@@ -2,11 +2,10 @@
  * The email adapter against real Dovecot + Postfix: delivery by IDLE, threading on both sides,
  * restarts without duplicates or gaps, a Dovecot restart under a connected adapter, Sent.
  */
-import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
-import { EmailParty, until } from '../support/email-accounts.ts';
+import { EmailParty, rawMailbox, until } from '../support/email-accounts.ts';
 
 let servers: MailServers;
 let ada: EmailParty;
@@ -23,23 +22,6 @@ afterAll(async () => {
   await Promise.all([ada?.stop(), bob?.stop()]);
   await servers?.stop();
 });
-
-async function rawMessages(user: MailAccount, mailbox = 'INBOX'): Promise<string[]> {
-  const c = new ImapFlow({ ...servers.imap, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    const lock = await c.getMailboxLock(mailbox);
-    try {
-      const all = await c.fetchAll('1:*', { source: true });
-      return all.map((m) => m.source?.toString('utf8') ?? '');
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await c.logout();
-  }
-}
 
 describe('email adapter', () => {
   it('delivers by IDLE within seconds, into the conversation with the sender', async () => {
@@ -65,7 +47,7 @@ describe('email adapter', () => {
     // The reply continues Ada's thread: In-Reply-To names her message, the subject is "Re: ...".
     const first = ada.messages().find((x) => x.text === 'Hello Bob, lunch tomorrow?' && x.sender === 'self');
     expect(first).toBeDefined();
-    const raws = await rawMessages(ada.user);
+    const raws = await rawMailbox(servers, ada.user);
     expect(raws.some((r) => r.toLowerCase().includes(`in-reply-to: <${first!.remoteId.toLowerCase()}>`))).toBe(true);
     // Chat mail (it carries Chat-Version) keeps its made-up "Re: …" subject out of the bubble.
     expect(reply?.content?.subject).toBeUndefined();
@@ -84,7 +66,7 @@ describe('email adapter', () => {
     await until(() => bob.received().includes('Sent only once'), 'Bob to get it');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(bob.received().filter((t) => t === 'Sent only once')).toHaveLength(1);
-    const sent = await rawMessages(ada.user, 'Sent');
+    const sent = await rawMailbox(servers, ada.user, 'Sent');
     expect(sent.filter((r) => r.toLowerCase().includes(`message-id: <${first.toLowerCase()}>`))).toHaveLength(1);
   });
 
@@ -125,7 +107,7 @@ describe('email adapter', () => {
     await until(() => bob.received().includes('I bring the cake.'), 'Bob to get Ada’s answer');
     const atBob = bob.messages().find((m) => m.text === 'I bring the cake.');
     expect(atBob?.conversation).toMatchObject({ kind: 'group', roomId: 'picnic-root@switchboard.test' });
-    const carolsInbox = await rawMessages(carol);
+    const carolsInbox = await rawMailbox(servers, carol);
     expect(carolsInbox.some((r) => /^Subject: Re: Picnic on Sunday\?/m.test(r) || /^Subject: \.\.\./m.test(r))).toBe(true);
   });
 

@@ -3,12 +3,11 @@
  * carries Autocrypt-Gossip, so Bob, who never had mail from Grace, can answer both of them
  * encrypted, and Grace reads it.
  */
-import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutocryptAccount } from '../../adapters/email/autocrypt/account.ts';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
-import { EmailParty, until } from '../support/email-accounts.ts';
+import { EmailParty, rawMailbox, until } from '../support/email-accounts.ts';
 
 let servers: MailServers;
 let ada: EmailParty;
@@ -17,19 +16,7 @@ let grace: EmailParty;
 const ROOT = 'picnic-plans@switchboard.test';
 
 async function rawWhere(user: MailAccount, match: (raw: string) => boolean): Promise<string | undefined> {
-  const c = new ImapFlow({ ...servers.imap, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    const lock = await c.getMailboxLock('INBOX');
-    try {
-      return (await c.fetchAll('1:*', { source: true })).map((m) => m.source?.toString('utf8') ?? '').find(match);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await c.logout();
-  }
+  return (await rawMailbox(servers, user)).find(match);
 }
 
 beforeAll(async () => {

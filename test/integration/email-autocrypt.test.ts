@@ -3,11 +3,10 @@
  * mail goes encrypted (the server holds no plaintext) and decrypts on the other side; a mail
  * without the Autocrypt header turns it off again, as the spec says.
  */
-import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
-import { EmailParty, until } from '../support/email-accounts.ts';
+import { EmailParty, rawMailbox, until } from '../support/email-accounts.ts';
 
 let servers: MailServers;
 let ada: EmailParty;
@@ -27,20 +26,7 @@ afterAll(async () => {
 
 /** The raw source of the newest message in a mailbox whose source matches. */
 async function rawWhere(user: MailAccount, match: (raw: string) => boolean, mailbox = 'INBOX'): Promise<string | undefined> {
-  const c = new ImapFlow({ ...servers.imap, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    const lock = await c.getMailboxLock(mailbox);
-    try {
-      const all = await c.fetchAll('1:*', { source: true });
-      return all.map((m) => m.source?.toString('utf8') ?? '').reverse().find(match);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await c.logout();
-  }
+  return (await rawMailbox(servers, user, mailbox)).reverse().find(match);
 }
 
 const facts = (p: EmailParty, text: string) => p.messages().find((m) => m.text === text)?.facts;

@@ -2,6 +2,7 @@
  * Email accounts on the test mail servers (test/servers/mail.ts), as adapter configs and as
  * running adapters with their events recorded: the email tests' common ground.
  */
+import { ImapFlow } from 'imapflow';
 import type { AccountConfig, Adapter, AdapterEvent } from '../../adapters/contract.ts';
 import { createEmailAdapter } from '../../adapters/email/adapter.ts';
 import { MemoryStorage } from '../../native-protocol/client/storage.ts';
@@ -116,5 +117,22 @@ export async function until(cond: () => boolean, what: string, ms = 20_000): Pro
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The raw sources of every message in a user's mailbox, oldest first, as the server holds them. */
+export async function rawMailbox(servers: MailServers, user: MailAccount, mailbox = 'INBOX'): Promise<string[]> {
+  const c = new ImapFlow({ ...servers.imap, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const lock = await c.getMailboxLock(mailbox);
+    try {
+      return (await c.fetchAll('1:*', { source: true })).map((m) => m.source?.toString('utf8') ?? '');
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout();
   }
 }

@@ -92,7 +92,8 @@ describe('limits before parsing', () => {
 
   it('turns anything postal-mime throws into a reason, not an exception', async () => {
     vi.spyOn(PostalMime, 'parse').mockRejectedValue(new Error('boom'));
-    const r = await parseMail(enc(`${HEAD}\r\nhello\r\n`));
+    // An unusual charset, so the leaf goes to postal-mime (common text parts are decoded without it).
+    const r = await parseMail(enc(`${HEAD}Content-Type: text/plain; charset=x-custom\r\n\r\nhello\r\n`));
     // A leaf postal-mime cannot read is kept as a file rather than failing the message.
     expect(r.ok && r.mail.attachments.map((a) => [a.mimeType, new TextDecoder().decode(a.content)])).toEqual([['application/octet-stream', 'hello\r\n']]);
   });

@@ -1,17 +1,16 @@
 /**
  * Raw RFC 822 bytes → `ParsedMail`, within hard limits. Order: size (no scan needed) → structure
- * scan with depth / part / header limits (structure.ts) → each leaf decoded by postal-mime on its
- * own (transfer encoding, charset, RFC 2047/2231 names) → text, the first HTML part, attachments.
+ * scan with depth / part / header limits (structure.ts) → each leaf decoded on its own (leaf.ts:
+ * common text parts directly, everything else by postal-mime: transfer encoding, charset, RFC
+ * 2047/2231 names) → text, the first HTML part, attachments.
  *
  * postal-mime never sees the whole message: it joins every HTML part of a message into one
  * `html` string, which is exactly what EFAIL needs, and it would build the tree of a message
  * before any limit of ours could stop it. Here it gets one leaf at a time with nesting depth 0,
  * so it cannot build a tree of its own even if it read a Content-Type differently from us.
  */
-import PostalMime from 'postal-mime';
-import type { Attachment as PostalAttachment } from 'postal-mime';
-import { decodeFlowed } from './flowed.ts';
 import { decodeHeaderText, headerBlockEnd, summariseHeaders } from './headers.ts';
+import { decodeLeaf, type Leaf } from './leaf.ts';
 import { formatBytes, scanMime, type MimeEntity } from './structure.ts';
 import { DEFAULT_MIME_LIMITS, type MailAttachment, type MailHeaderSummary, type MimeLimits, type ParseResult, type ParsedMail } from './types.ts';
 
@@ -36,13 +35,6 @@ export async function parseMail(raw: Uint8Array, limits?: Partial<MimeLimits>): 
     return { ok: false, reason: `Switchboard could not read this message (${e instanceof Error ? e.message : String(e)}).`, headers: headers() };
   }
 }
-
-/** A leaf as postal-mime decoded it. */
-type Leaf =
-  | { kind: 'text'; value: string }
-  | { kind: 'html'; value: string }
-  | { kind: 'attachment'; part: Omit<MailAttachment, 'id' | 'filename'> & { filename: string | null } }
-  | { kind: 'empty' };
 
 async function assemble(raw: Uint8Array, root: MimeEntity, limits: MimeLimits): Promise<ParsedMail> {
   const summary = summariseHeaders(raw.subarray(root.start, root.bodyStart));
@@ -105,70 +97,6 @@ async function topLevelPgp(raw: Uint8Array, root: MimeEntity, limits: MimeLimits
   const leaf = await decodeLeaf(raw, payload, limits);
   const text = leaf.kind === 'attachment' ? new TextDecoder().decode(leaf.part.content) : leaf.kind === 'empty' ? '' : leaf.value;
   return text.includes('-----BEGIN PGP MESSAGE-----') ? text : null;
-}
-
-const textEncoder = new TextEncoder();
-
-/**
- * A Content-Type line put in front of a leaf when our reading must win (postal-mime takes the
- * first Content-Type): digest parts default to message/rfc822, which postal-mime cannot know for
- * a lone leaf; flowed text is passed through unflowed, because we decode RFC 3676 ourselves.
- */
-function overrideType(e: MimeEntity): string | null {
-  if (!e.declared && e.type === 'message/rfc822') return 'message/rfc822';
-  if (e.type === 'text/plain' && /^flowed$/i.test(e.params.format ?? '')) {
-    const charset = e.params.charset ?? '';
-    return /^[A-Za-z0-9._:+-]{1,40}$/.test(charset) ? `text/plain; charset="${charset}"` : 'text/plain';
-  }
-  return null;
-}
-
-async function decodeLeaf(raw: Uint8Array, e: MimeEntity, limits: MimeLimits): Promise<Leaf> {
-  let input = raw.subarray(e.start, e.end);
-  const override = overrideType(e);
-  if (override) {
-    const line = textEncoder.encode(`Content-Type: ${override}\r\n`);
-    const joined = new Uint8Array(line.length + input.length);
-    joined.set(line);
-    joined.set(input, line.length);
-    input = joined;
-  }
-  try {
-    const mail = await PostalMime.parse(input, {
-      attachmentEncoding: 'arraybuffer',
-      forceRfc822Attachments: true,
-      maxNestingDepth: 0,
-      maxHeadersSize: limits.maxHeaderBytes + 1024,
-    });
-    if (mail.html !== undefined) return { kind: 'html', value: mail.html };
-    if (mail.text !== undefined) {
-      const flowed = override !== null && e.type === 'text/plain';
-      return { kind: 'text', value: flowed ? decodeFlowed(mail.text, /^yes$/i.test(e.params.delsp ?? '')) : mail.text };
-    }
-    const att = mail.attachments[0];
-    return att ? { kind: 'attachment', part: fromPostal(att) } : { kind: 'empty' };
-  } catch {
-    // Undecodable (or read as a multipart by postal-mime after all): keep the raw body as a file.
-    const content = raw.slice(e.bodyStart, e.end);
-    const mimeType = e.type.startsWith('text/') ? 'application/octet-stream' : e.type;
-    return { kind: 'attachment', part: { filename: null, mimeType, size: content.length, content, contentId: null, inline: false } };
-  }
-}
-
-function fromPostal(att: PostalAttachment): Extract<Leaf, { kind: 'attachment' }>['part'] {
-  const content = typeof att.content === 'string' ? textEncoder.encode(att.content) : att.content instanceof ArrayBuffer ? new Uint8Array(att.content) : new Uint8Array(att.content.buffer, att.content.byteOffset, att.content.byteLength);
-  const contentId = (att.contentId ?? '').trim().replace(/^<|>$/g, '').trim() || null;
-  const disposition = (att.disposition ?? '').toLowerCase();
-  const mimeType = (att.mimeType || '').toLowerCase();
-  return {
-    filename: att.filename,
-    mimeType: /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(mimeType) ? mimeType : 'application/octet-stream',
-    size: content.length,
-    content,
-    contentId,
-    // Shown inside the HTML body: declared inline, or referenced by Content-ID without a disposition.
-    inline: disposition === 'inline' || (disposition === '' && contentId !== null),
-  };
 }
 
 const EXTENSIONS: Record<string, string> = {

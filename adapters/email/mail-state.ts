@@ -4,6 +4,7 @@
  * attachments), and the send journal that makes sending idempotent.
  */
 import type { AdapterStateStore, StateWrite } from '../contract.ts';
+import { LruCache } from './lru-cache.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -72,30 +73,112 @@ const NS = {
   sentId: 'email-sent-id',
 } as const;
 
-/** Typed access to the store; `batch` collects writes so a whole fetched batch commits at once. */
+/**
+ * How many entries of each namespace stay in memory (the least recently used are forgotten and
+ * read from the store again when needed). Thread roots grow with the mailbox: 20 000 of them
+ * (a Message-ID and its root, ≈ 250 bytes each) is ≈ 5 MB; rooms carry participant lists, so
+ * fewer. Message locations and sent bytes are written for every message or are large and read
+ * rarely: not kept. Worst case ≈ 10 MB in all.
+ */
+const CAPACITY: Record<string, number> = {
+  [NS.cursor]: 1_000,
+  [NS.known]: 10_000,
+  [NS.peer]: 5_000,
+  [NS.room]: 2_000,
+  [NS.root]: 20_000,
+  [NS.where]: 0,
+  [NS.sent]: 500,
+  [NS.raw]: 0,
+  [NS.sentId]: 5_000,
+};
+
+/** A value as MailState reads it: decoded JSON, text, bytes, `true` for a known address; null when there is none. */
+type Cached = object | string | boolean | null;
+
+/**
+ * Typed access to the store; writes are collected until `flush`, so a whole fetched batch commits
+ * at once. Reads come from memory where they can: the adapter is the only writer of these
+ * namespaces while it runs, so what it read or wrote stays true (bounded per namespace, see
+ * CAPACITY). A value written but not yet flushed is what a read returns, before the store has it.
+ * Values read are frozen and shared: build a new one to change it.
+ */
 export class MailState {
   private pending: StateWrite[] = [];
+  /** Values written since the last flush, by namespace and key (null: deleted). Reads see these first. */
+  private unflushed = new Map<string, Map<string, Cached>>();
+  /** Writes staged by others (`stage`), told how the flush that carried them went. */
+  private settlers: ((committed: boolean) => void)[] = [];
+  private readonly caches = new Map<string, LruCache<Cached>>();
 
   constructor(private readonly store: AdapterStateStore) {}
 
-  private json<T>(ns: string, key: string): T | null {
-    const v = this.store.get(ns, key);
-    if (!v) return null;
-    try {
-      return JSON.parse(dec.decode(v)) as T;
-    } catch {
-      return null;
-    }
+  private cache(ns: string): LruCache<Cached> {
+    let c = this.caches.get(ns);
+    if (!c) this.caches.set(ns, (c = new LruCache<Cached>(CAPACITY[ns] ?? 0)));
+    return c;
+  }
+  private read<T extends Cached>(ns: string, key: string, decode: (bytes: Uint8Array) => T | null): T | null {
+    const staged = this.unflushed.get(ns);
+    if (staged?.has(key)) return staged.get(key) as T | null;
+    const cache = this.cache(ns);
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit as T | null;
+    const bytes = this.store.get(ns, key);
+    const value = bytes === undefined ? null : decode(bytes);
+    cache.set(key, value);
+    return value;
+  }
+  private json<T extends object>(ns: string, key: string): T | null {
+    return this.read(ns, key, (v) => {
+      try {
+        return frozen(JSON.parse(dec.decode(v)) as T);
+      } catch {
+        return null;
+      }
+    });
+  }
+  private write(ns: string, key: string, bytes: Uint8Array | null, value: Cached): void {
+    this.pending.push({ ns, key, value: bytes });
+    let staged = this.unflushed.get(ns);
+    if (!staged) this.unflushed.set(ns, (staged = new Map<string, Cached>()));
+    staged.set(key, value);
   }
   private put(ns: string, key: string, value: unknown): void {
-    this.pending.push({ ns, key, value: value === null ? null : enc.encode(JSON.stringify(value)) });
+    if (value === null) return this.write(ns, key, null, null);
+    const json = JSON.stringify(value);
+    // What a read from the store would give (JSON drops undefined, turns NaN into null), not the caller's object.
+    this.write(ns, key, enc.encode(json), frozen(JSON.parse(json) as object));
   }
-  /** Writes everything collected since the last flush, atomically. */
+  /** Writes everything collected since the last flush, atomically. When that fails, nothing of it is kept (in memory either). */
   flush(): void {
     if (this.pending.length === 0) return;
     const ops = this.pending;
+    const staged = this.unflushed;
+    const settlers = this.settlers;
     this.pending = [];
-    this.store.write(ops);
+    this.unflushed = new Map<string, Map<string, Cached>>();
+    this.settlers = [];
+    try {
+      this.store.write(ops);
+    } catch (e) {
+      for (const settled of settlers) settled(false);
+      throw e;
+    }
+    for (const [ns, values] of staged) {
+      const cache = this.cache(ns);
+      for (const [key, value] of values) cache.set(key, value);
+    }
+    for (const settled of settlers) settled(true);
+  }
+  /**
+   * Joins writes of another part of the adapter (Autocrypt peer state) to the next flush, so they
+   * commit in the same transaction as the batch; `settled` is told whether that flush stored them.
+   * Reads here do not see them: their owner keeps its own copy.
+   */
+  stage(ops: readonly StateWrite[], settled: (committed: boolean) => void): void {
+    if (ops.length === 0) return settled(true);
+    this.pending.push(...ops);
+    this.settlers.push(settled);
   }
 
   cursor(mailbox: string): MailboxCursor | null {
@@ -107,10 +190,10 @@ export class MailState {
 
   /** The user wrote to this address, or accepted mail from it. */
   isKnown(address: string): boolean {
-    return this.store.get(NS.known, address.toLowerCase()) !== undefined;
+    return this.read(NS.known, address.toLowerCase(), () => true) !== null;
   }
   addKnown(address: string): void {
-    if (!this.isKnown(address)) this.put(NS.known, address.toLowerCase(), 1);
+    if (!this.isKnown(address)) this.write(NS.known, address.toLowerCase(), enc.encode('1'), true);
   }
 
   peer(address: string): ThreadState | null {
@@ -127,11 +210,10 @@ export class MailState {
   }
   /** The thread root a message id belongs to, when known. */
   rootOf(messageId: string): string | null {
-    const v = this.store.get(NS.root, messageId);
-    return v ? dec.decode(v) : null;
+    return this.read(NS.root, messageId, (v) => dec.decode(v));
   }
   setRoot(messageId: string, root: string): void {
-    this.pending.push({ ns: NS.root, key: messageId, value: enc.encode(root) });
+    this.write(NS.root, messageId, enc.encode(root), root);
   }
 
   where(remoteId: string): MessageLocation | null {
@@ -146,8 +228,7 @@ export class MailState {
   }
   /** The client id a Message-ID of ours was sent under (to join the echo from Sent to its outbox row). */
   clientIdOf(messageId: string): string | null {
-    const v = this.store.get(NS.sentId, messageId);
-    return v ? dec.decode(v) : null;
+    return this.read(NS.sentId, messageId, (v) => dec.decode(v));
   }
   /** Client ids of mail submitted but not yet stored in Sent. */
   pendingSent(): string[] {
@@ -157,19 +238,28 @@ export class MailState {
       .filter((id) => this.sent(id)?.stage === 'sent');
   }
   rawOf(clientId: string): Uint8Array | null {
-    return this.store.get(NS.raw, clientId) ?? null;
+    return this.read(NS.raw, clientId, (v) => v);
   }
   /** Records a composed mail (its bytes too, so a retry sends exactly the same message). */
   composed(clientId: string, rec: SentRecord, raw: Uint8Array): void {
     this.put(NS.sent, clientId, rec);
-    this.pending.push({ ns: NS.raw, key: clientId, value: raw });
-    this.pending.push({ ns: NS.sentId, key: rec.messageId, value: enc.encode(clientId) });
+    this.write(NS.raw, clientId, raw, raw);
+    this.write(NS.sentId, rec.messageId, enc.encode(clientId), clientId);
     this.flush();
   }
   advanceSent(clientId: string, rec: SentRecord): void {
     this.put(NS.sent, clientId, rec);
     // Once stored in Sent the server has the bytes; keep only the record.
-    if (rec.stage === 'stored') this.pending.push({ ns: NS.raw, key: clientId, value: null });
+    if (rec.stage === 'stored') this.write(NS.raw, clientId, null, null);
     this.flush();
   }
+}
+
+/** Freezes a decoded JSON value and everything in it: cached values are shared between reads. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) frozen(v);
+  }
+  return value;
 }

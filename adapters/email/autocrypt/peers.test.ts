@@ -2,7 +2,8 @@ import { generateKey } from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatAutocryptHeader } from './header.ts';
 import { MemoryStateStore } from './memory-store.ts';
-import { AutocryptPeers, PEER_NS, STALE_AFTER_MS } from './peers.ts';
+import { MailState } from '../mail-state.ts';
+import { AutocryptPeers, PEER_NS, STALE_AFTER_MS, type PeerState } from './peers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -177,5 +178,95 @@ describe('AutocryptPeers.recommend', () => {
   it('prefers the direct key over gossip as the target key', () => {
     const peers = peersWith(bobSays('mutual'), (p) => p.processGossip(T0 + DAY, [header('bob@example.net', bobKey2)], ['bob@example.net']));
     expect(same(peers.targetKeys(['bob@example.net'])[0]?.keydata, bobKey)).toBe(true);
+  });
+});
+
+describe('AutocryptPeers in memory and with a write sink', () => {
+  /** A memory store that counts reads and write transactions. */
+  function counting(): MemoryStateStore & { gets: number; writes: number } {
+    const store = Object.assign(new MemoryStateStore(), { gets: 0, writes: 0 });
+    const get = store.get.bind(store);
+    const write = store.write.bind(store);
+    store.get = (ns, key) => (store.gets++, get(ns, key));
+    store.write = (ops) => (store.writes++, write(ops));
+    return store;
+  }
+
+  it('reads a peer from the store once', () => {
+    const store = counting();
+    new AutocryptPeers(store).processIncoming('bob@example.net', T0, [header('bob@example.net', bobKey)], { isReport: false });
+    const peers = new AutocryptPeers(store);
+    store.gets = 0;
+    for (let i = 0; i < 3; i++) {
+      expect(peers.get('Bob@example.net')?.lastSeen).toBe(T0);
+      expect(peers.get('nobody@example.net')).toBeNull();
+    }
+    peers.processIncoming('bob@example.net', T0 + DAY, [header('bob@example.net', bobKey)], { isReport: false });
+    expect(peers.get('bob@example.net')?.lastSeen).toBe(T0 + DAY);
+    expect(store.gets).toBe(2);
+    // What get returns is a copy.
+    const bob = peers.get('bob@example.net');
+    if (bob) bob.preferEncrypt = 'reset';
+    expect(peers.get('bob@example.net')?.preferEncrypt).toBe('mutual');
+  });
+
+  it('stages writes with the sink, shows them at once, and commits them with the sink', () => {
+    const store = counting();
+    const state = new MailState(store);
+    const peers = new AutocryptPeers(store, { sink: state });
+    peers.processIncoming('bob@example.net', T0, [header('bob@example.net', bobKey)], { isReport: false });
+    peers.processGossip(T0, [header('carol@example.com', carolKey)], ['carol@example.com']);
+    state.setRoot('m@x', 'm@x');
+    expect(store.writes).toBe(0);
+    expect(store.list(PEER_NS)).toEqual([]);
+    expect(peers.recommend(['bob@example.net'], SELF)).toBe('encrypt');
+    expect(same(peers.targetKeys(['carol@example.com'])[0]?.keydata, carolKey)).toBe(true);
+    state.flush();
+    expect(store.writes).toBe(1);
+    expect(store.list(PEER_NS).map(([k]) => k)).toEqual(['bob@example.net', 'carol@example.com']);
+    const fresh = new AutocryptPeers(store);
+    expect(fresh.get('bob@example.net')).toEqual(peers.get('bob@example.net'));
+    expect(fresh.get('carol@example.com')).toEqual(peers.get('carol@example.com'));
+  });
+
+  it('drops staged states when the sink fails to commit them', () => {
+    const store = counting();
+    const state = new MailState(store);
+    const peers = new AutocryptPeers(store, { sink: state });
+    peers.processIncoming('bob@example.net', T0, [header('bob@example.net', bobKey)], { isReport: false });
+    state.flush();
+    peers.processIncoming('bob@example.net', T0 + DAY, [], { isReport: false });
+    expect(peers.get('bob@example.net')?.preferEncrypt).toBe('reset');
+    const write = store.write.bind(store);
+    store.write = () => {
+      throw new Error('disk full');
+    };
+    expect(() => state.flush()).toThrow('disk full');
+    store.write = write;
+    expect(peers.get('bob@example.net')).toMatchObject({ preferEncrypt: 'mutual', lastSeen: T0 });
+  });
+
+  it('reaches the same states with a sink as without', () => {
+    const run = (withSink: boolean): (PeerState | null)[] => {
+      const store = new MemoryStateStore();
+      const state = new MailState(store);
+      const peers = new AutocryptPeers(store, withSink ? { sink: state } : {});
+      const steps: (() => void)[] = [
+        () => peers.processIncoming('bob@example.net', T0, [header('bob@example.net', bobKey)], { isReport: false }),
+        () => peers.processIncoming('bob@example.net', T0 + DAY, [], { isReport: false }),
+        () => peers.processGossip(T0 + DAY, [header('bob@example.net', bobKey2), header('carol@example.com', carolKey)], ['bob@example.net', 'carol@example.com']),
+        () => peers.processIncoming('bob@example.net', T0 - DAY, [header('bob@example.net', bobKey2, 'nopreference')], { isReport: false }),
+        () => peers.processIncoming('carol@example.com', T0 + 2 * DAY, [header('carol@example.com', carolKey)], { isReport: false }),
+        () => peers.processIncoming('bob@example.net', T0 + 3 * DAY, [header('bob@example.net', bobKey2)], { isReport: false }),
+      ];
+      steps.forEach((step, i) => {
+        step();
+        if (i % 2 === 1) state.flush(); // batches of two
+      });
+      state.flush();
+      const reread = new AutocryptPeers(store);
+      return ['bob@example.net', 'carol@example.com'].map((a) => reread.get(a));
+    };
+    expect(run(true)).toEqual(run(false));
   });
 });

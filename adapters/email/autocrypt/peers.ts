@@ -9,6 +9,7 @@
  * says they now write from a client that may not be able to decrypt.
  */
 import type { AdapterStateStore, StateWrite } from '../../contract.ts';
+import { LruCache } from '../lru-cache.ts';
 import { parseAutocryptHeader, type AutocryptHeader } from './header.ts';
 
 /** What we know about one correspondent (the spec's `peers[addr]`); timestamps in ms. */
@@ -46,21 +47,46 @@ interface StoredPeer {
   gossipTimestamp: number;
 }
 
+/**
+ * Where peer writes go when they should commit with someone else's transaction (the email
+ * adapter's batch: MailState implements this). `settled` must be called once the writes were
+ * stored (true) or dropped because that transaction failed (false).
+ */
+export interface StateWriteSink {
+  stage(ops: readonly StateWrite[], settled: (committed: boolean) => void): void;
+}
+
+/** Peer states kept in memory (≈ 300 bytes each without keys, ≈ 1 KB with a key): the least recently used beyond this are read again. */
+const CACHED_PEERS = 5_000;
+
 /** Addresses are compared lowercased (the spec's canonicalization). */
 export function canonicalAddress(addr: string): string {
   return addr.trim().toLowerCase();
 }
 
-/** Autocrypt peer state over an adapter state store. */
+/**
+ * Autocrypt peer state over an adapter state store. States read or written stay in memory (the
+ * owner of the store is the only writer of this namespace while it runs); with a `sink`, writes
+ * join the sink's transaction and are visible here at once, before it commits.
+ */
 export class AutocryptPeers {
   private readonly self: string | null;
+  private readonly sink: StateWriteSink | null;
+  /** Stored states by address; null: none stored. */
+  private readonly cache = new LruCache<PeerState | null>(CACHED_PEERS);
+  /** States handed to the sink and not yet settled: what `get` returns first. */
+  private readonly staged = new Map<string, PeerState>();
 
-  /** `selfAddress`: our own address, whose headers and gossip never become peer state. */
+  /**
+   * `selfAddress`: our own address, whose headers and gossip never become peer state. `sink`:
+   * where writes go instead of a transaction of their own (see StateWriteSink).
+   */
   constructor(
     private readonly store: AdapterStateStore,
-    opts: { selfAddress?: string } = {},
+    opts: { selfAddress?: string; sink?: StateWriteSink } = {},
   ) {
     this.self = opts.selfAddress ? canonicalAddress(opts.selfAddress) : null;
+    this.sink = opts.sink ?? null;
   }
 
   /**
@@ -92,7 +118,7 @@ export class AutocryptPeers {
     // and there is a key to be wary of. This also covers mail processed out of order.
     if (next.publicKey && next.lastSeen > next.autocryptTimestamp) next.preferEncrypt = 'reset';
     else if (header) next.preferEncrypt = header.preferEncrypt;
-    if (!current || !samePeer(current, next)) this.store.write([this.op(next)]);
+    if (!current || !samePeer(current, next)) this.save([next]);
   }
 
   /** Autocrypt-Gossip header values found inside a decrypted message, for its To/Cc recipients. */
@@ -106,7 +132,7 @@ export class AutocryptPeers {
       const addr = canonicalAddress(h.addr);
       byAddr.set(addr, [...(byAddr.get(addr) ?? []), h]);
     }
-    const ops: StateWrite[] = [];
+    const changed: PeerState[] = [];
     for (const [addr, headers] of byAddr) {
       // Gossip about someone not addressed by the mail is ignored (spec step 1); two differing
       // gossip headers for one address are ambiguous, so neither is trusted.
@@ -118,15 +144,43 @@ export class AutocryptPeers {
       const next: PeerState = current ? { ...current } : emptyPeer(addr);
       next.gossipTimestamp = effective;
       next.gossipKey = h.keydata;
-      if (!current || !samePeer(current, next)) ops.push(this.op(next));
+      if (!current || !samePeer(current, next)) changed.push(next);
     }
-    if (ops.length > 0) this.store.write(ops);
+    if (changed.length > 0) this.save(changed);
   }
 
-  /** The stored state for an address, or null. */
+  /** The stored state for an address (or the one staged with the sink), or null. A copy: changing it changes nothing here. */
   get(addr: string): PeerState | null {
-    const raw = this.store.get(PEER_NS, canonicalAddress(addr));
-    return raw ? decode(raw) : null;
+    const key = canonicalAddress(addr);
+    const peer = this.staged.get(key) ?? this.stored(key);
+    return peer && { ...peer };
+  }
+
+  private stored(key: string): PeerState | null {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const raw = this.store.get(PEER_NS, key);
+    const peer = raw ? decode(raw) : null;
+    this.cache.set(key, peer);
+    return peer;
+  }
+
+  /** Writes new states: in a transaction of their own, or staged with the sink. Each state is a new object, owned here from now on. */
+  private save(peers: PeerState[]): void {
+    const ops = peers.map((p) => this.op(p));
+    if (!this.sink) {
+      this.store.write(ops);
+      for (const p of peers) this.cache.set(p.addr, p);
+      return;
+    }
+    for (const p of peers) this.staged.set(p.addr, p);
+    this.sink.stage(ops, (committed) => {
+      for (const p of peers) {
+        // A later state for the same address may have been staged since: it stays staged.
+        if (this.staged.get(p.addr) === p) this.staged.delete(p.addr);
+        if (committed) this.cache.set(p.addr, p);
+      }
+    });
   }
 
   /**

@@ -71,7 +71,7 @@ export class EmailAdapter implements Adapter {
     this.self = { address: account.address.trim().toLowerCase(), name: account.displayName === account.address ? '' : account.displayName };
     this.password = services.secrets.password ?? '';
     this.state = new MailState(services.state);
-    this.peers = new AutocryptPeers(services.state, { selfAddress: this.self.address });
+    this.peers = new AutocryptPeers(services.state, { selfAddress: this.self.address, sink: this.state });
     this.autocrypt = AutocryptAccount.open(services.state, this.self.address);
     // A failure here surfaces where the key is needed (sync, send); never as an unhandled rejection.
     this.autocrypt.catch(() => undefined);

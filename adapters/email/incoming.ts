@@ -114,10 +114,11 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   const names = new Map([...summary.to, ...summary.cc, ...(summary.from ? [summary.from] : [])].map((a) => [a.address.toLowerCase(), a.name]));
   const conversation = conversationFor(ctx, root, participants, subject, names);
 
-  // A Date header counts whole seconds: a quick answer can look older than the message it
-  // answers (sent within the same second, stored to the millisecond). It never comes before it.
+  // A Date header counts whole seconds, our own sends milliseconds: mail dated in the same second
+  // as the thread's latest message (a quick answer, or a mail that crossed ours) counts as after
+  // it, so it is shown after it and moves the thread on (Autocrypt's "reply to encrypted" too).
   const prevAt = conversation.kind === 'direct' ? ctx.state.peer(conversation.peer.address)?.at : ctx.state.room(conversation.roomId)?.at;
-  if (summary.inReplyTo && prevAt !== undefined && date < prevAt && prevAt - date < 1000) date = prevAt + 1;
+  if (!fromSelf && prevAt !== undefined && date < prevAt && prevAt - date < 1000) date = prevAt + 1;
   const thread: ThreadState = { subject, lastMessageId: remoteId, references: referencesFor(summary.references, summary.inReplyTo, remoteId), encrypted, at: date };
   if (conversation.kind === 'direct') {
     const prev = ctx.state.peer(conversation.peer.address);

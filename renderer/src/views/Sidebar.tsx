@@ -62,9 +62,9 @@ export function Sidebar(props: SidebarProps) {
         <MenuButton
           label="New chat"
           items={[
-            { label: 'New email', onSelect: () => setNewEmail(true) },
             { label: 'New invite', onSelect: invites.openNew },
             { label: 'Accept invite', onSelect: invites.openAccept },
+            { label: 'New email', onSelect: () => setNewEmail(true) },
             { label: 'New group', onSelect: () => setNewGroup(true) },
           ]}
         >

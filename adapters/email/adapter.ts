@@ -32,7 +32,7 @@ import { recipientsOf, sendMail, shouldEncrypt } from './outgoing.ts';
 import { emailSettings, type EmailSettings } from './settings.ts';
 import { downloadPart, PART_PREFIX } from './imap/large.ts';
 import { MailboxWatcher } from './imap/watcher.ts';
-import { syntheticMessageId } from './threading.ts';
+import { boundedSummary, syntheticMessageId } from './threading.ts';
 
 type Listener = (e: AdapterEvent) => void;
 
@@ -58,7 +58,7 @@ export class EmailAdapter implements Adapter {
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   /** Remote ids handed to core and not yet confirmed stored, with who waits for them. */
-  private readonly awaitingStore = new Map<string, () => void>();
+  private readonly awaitingStore = new Map<string, (stored?: boolean) => void>();
   /** The last encryption state announced per peer, so `route-facts` goes out only on a change. */
   private readonly announced = new Map<string, boolean>();
   private readonly now = (): number => Date.now();
@@ -106,6 +106,9 @@ export class EmailAdapter implements Adapter {
 
   async disconnect(): Promise<void> {
     this.abort?.abort();
+    // Core stops listening before it disconnects: confirmations still awaited will not come.
+    for (const give of [...this.awaitingStore.values()]) give(false);
+    this.awaitingStore.clear();
     this.watcher.close();
     await this.loop;
     this.loop = null;
@@ -187,8 +190,11 @@ export class EmailAdapter implements Adapter {
         resolve(false);
       }, STORE_WAIT_MS);
       for (const id of new Set(ids)) {
-        this.awaitingStore.set(id, () => {
-          if (--left === 0) {
+        this.awaitingStore.set(id, (stored = true) => {
+          if (!stored) {
+            clearTimeout(timer);
+            resolve(false);
+          } else if (--left === 0) {
             clearTimeout(timer);
             resolve(true);
           }
@@ -311,21 +317,24 @@ export class EmailAdapter implements Adapter {
 /** A mail whose handling threw: shown as undisplayable under its sender, with the reason. */
 function fallback(m: FetchedMail, ctx: IncomingContext, e: unknown): Awaited<ReturnType<typeof handleIncoming>> {
   const reason = `Switchboard could not process it (${e instanceof Error ? e.message : String(e)}).`;
-  const from = m.headers.from?.address ?? 'unknown@invalid';
+  const h = boundedSummary(m.headers);
+  const from = h.from?.address ?? 'unknown@invalid';
+  // Only Sent vouches for "from this account" without a signature (see handleIncoming).
+  const self = from === ctx.self && m.mailbox !== 'INBOX';
   return {
     problem: reason,
     autocryptFrom: null,
     event: {
       type: 'message',
       accountId: ctx.accountId,
-      remoteId: m.headers.messageId ?? syntheticMessageId(m.headers, m.internalDate, m.size),
-      conversation: { kind: 'direct', peer: { address: from === ctx.self ? (m.headers.to[0]?.address ?? from) : from } },
-      sender: from === ctx.self ? 'self' : { address: from, displayName: m.headers.from?.name || undefined },
+      remoteId: h.messageId ?? syntheticMessageId(h, m.internalDate, m.size),
+      conversation: { kind: 'direct', peer: { address: self ? (h.to[0]?.address ?? from) : from } },
+      sender: self ? 'self' : { address: from, displayName: h.from?.name || undefined },
       text: `Could not display this message: ${reason}`,
-      sentAt: m.headers.date ?? m.internalDate,
+      sentAt: Math.max(0, Math.min(h.date ?? m.internalDate, Date.now())),
       facts: ctx.facts(false),
-      request: from !== ctx.self && ctx.showMailFrom === 'accepted' && !ctx.state.isKnown(from) ? true : undefined,
-      content: { subject: m.headers.subject || undefined, problem: reason },
+      request: !self && ctx.showMailFrom === 'accepted' && !ctx.state.isKnown(from) ? true : undefined,
+      content: { subject: h.subject || undefined, problem: reason },
     },
   };
 }
@@ -350,11 +359,13 @@ export function describeImapError(e: unknown, s: EmailSettings): { auth: boolean
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const wake = (): void => {
       clearTimeout(t);
+      signal.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
 }
 

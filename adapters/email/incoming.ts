@@ -12,7 +12,7 @@ import { chatText } from './mime/strip.ts';
 import type { MailHeaderSummary, ParsedMail } from './mime/types.ts';
 import type { LargeMessageParts } from './imap/large.ts';
 import type { MailState, ThreadState } from './mail-state.ts';
-import { normaliseSubject, referencesFor, syntheticMessageId, threadRoot } from './threading.ts';
+import { boundedSummary, normaliseSubject, referencesFor, syntheticMessageId, threadRoot } from './threading.ts';
 
 type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;
 
@@ -81,12 +81,17 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
       if (parsed.headers.messageId || parsed.headers.from) summary = parsed.headers;
     }
   }
+  summary = boundedSummary(summary);
   const from = summary.from?.address ?? '';
-  const fromSelf = from === ctx.self;
-  let date = Math.min(summary.date ?? m.internalDate, ctx.now());
+  // Mail in INBOX "from" this account is anyone's to forge (extortion spam does): it counts as
+  // ours only from Sent, or when it is signed with our own key (checked below).
+  const fromSelfHeader = from === ctx.self;
+  let fromSelf = fromSelfHeader && m.mailbox !== 'INBOX';
+  // Before 1970 is not a date core stores; such a Date header is simply wrong.
+  let date = Math.max(0, Math.min(summary.date ?? m.internalDate, ctx.now()));
 
   let autocryptFrom: string | null = null;
-  if (!fromSelf && from && (mail || summary.headers.length > 0)) {
+  if (!fromSelfHeader && from && (mail || summary.headers.length > 0)) {
     const values = (mail ?? summary).headers.filter((h) => h.name === 'autocrypt').map((h) => h.value);
     const contentType = summary.headers.find((h) => h.name === 'content-type')?.value ?? '';
     ctx.peers.processIncoming(from, date, values, { isReport: mail?.isReport ?? /^\s*multipart\/report/i.test(contentType) });
@@ -94,12 +99,15 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
   }
 
   if (mail?.pgpEncrypted) {
-    const decrypted = await decrypt(mail, ctx, fromSelf ? null : from);
+    const decrypted = await decrypt(mail, ctx, fromSelfHeader ? null : from);
     if (decrypted.ok) {
-      encrypted = true;
-      // The inner message holds the real subject (protected headers) and any gossip.
+      // Anyone can encrypt to our public key: only a valid signature by the sender's key makes the
+      // mail end-to-end from them (and lets its gossip teach us other people's keys).
+      encrypted = decrypted.signed;
+      if (fromSelfHeader && decrypted.signed) fromSelf = true;
       const inner = decrypted.mail;
-      ctx.peers.processGossip(date, inner.headers.filter((h) => h.name === 'autocrypt-gossip').map((h) => h.value), [...mail.to, ...mail.cc].map((a) => a.address));
+      if (decrypted.signed) ctx.peers.processGossip(date, inner.headers.filter((h) => h.name === 'autocrypt-gossip').map((h) => h.value), [...mail.to, ...mail.cc].map((a) => a.address));
+      // The inner message holds the real subject (protected headers).
       mail = { ...inner, ...pick(mail), subject: inner.subject || mail.subject };
     } else {
       problem = decrypted.reason;
@@ -143,7 +151,9 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
     accountId: ctx.accountId,
     remoteId,
     conversation,
-    sender: fromSelf ? 'self' : { address: from || 'unknown@invalid', displayName: summary.from?.name || undefined },
+    sender: fromSelf
+      ? 'self'
+      : { address: from || 'unknown@invalid', displayName: fromSelfHeader ? 'Unverified: someone using your address' : summary.from?.name || undefined },
     text,
     sentAt: date,
     clientId: fromSelf ? (ctx.state.clientIdOf(remoteId) ?? undefined) : undefined,
@@ -160,14 +170,15 @@ function pick(outer: ParsedMail): Partial<ParsedMail> {
   return { messageId: outer.messageId, from: outer.from, to: outer.to, cc: outer.cc, date: outer.date, inReplyTo: outer.inReplyTo, references: outer.references, headers: outer.headers };
 }
 
-async function decrypt(mail: ParsedMail, ctx: IncomingContext, from: string | null): Promise<{ ok: true; mail: ParsedMail } | { ok: false; reason: string }> {
+/** Decrypts PGP/MIME; `from` null: mail from this account, checked against our own key. */
+async function decrypt(mail: ParsedMail, ctx: IncomingContext, from: string | null): Promise<{ ok: true; mail: ParsedMail; signed: boolean } | { ok: false; reason: string }> {
   const peer = from ? ctx.peers.get(from) : null;
-  const keys = [peer?.publicKey, peer?.gossipKey].filter((k): k is Uint8Array => !!k);
+  const keys = from ? [peer?.publicKey, peer?.gossipKey].filter((k): k is Uint8Array => !!k) : [ctx.account.publicKey];
   try {
-    const { mime } = await ctx.account.decrypt(mail.pgpEncrypted ?? '', keys);
+    const { mime, signed } = await ctx.account.decrypt(mail.pgpEncrypted ?? '', keys);
     const inner = await parseMail(mime);
     if (!inner.ok) return { ok: false, reason: `The decrypted message could not be read: ${inner.reason}` };
-    return { ok: true, mail: inner.mail };
+    return { ok: true, mail: inner.mail, signed };
   } catch (e) {
     return { ok: false, reason: `This message is end-to-end encrypted, but Switchboard could not decrypt it (${e instanceof Error ? e.message : String(e)}). It may have been encrypted for another device or app.` };
   }
@@ -195,7 +206,7 @@ function conversationFor(ctx: IncomingContext, root: string, participants: strin
     return { kind: 'group', roomId: root, title: room.title };
   }
   if (participants.length >= 2) {
-    const title = normaliseSubject(subject) || participants.join(', ');
+    const title = (normaliseSubject(subject) || participants.join(', ')).slice(0, 200);
     ctx.state.setRoom(root, { subject, title, participants, lastMessageId: root, references: [root], encrypted: false, at: 0 });
     return { kind: 'group', roomId: root, title };
   }

@@ -54,3 +54,32 @@ export function syntheticMessageId(h: MailHeaderSummary, internalDate: number, s
   const basis = JSON.stringify([h.from?.address ?? '', h.to.map((a) => a.address), h.subject, h.date ?? internalDate, size]);
   return `no-message-id.${createHash('sha256').update(basis).digest('hex').slice(0, 32)}@switchboard.invalid`;
 }
+
+/** Longer ids than this are kept as a hash (core keys messages by them, and caps their length). */
+const MAX_ID_CHARS = 900;
+
+/** A Message-ID as it is used as a key: itself, or a stable hash of it when it is absurdly long. */
+export function safeId(id: string): string {
+  return id.length <= MAX_ID_CHARS ? id : `long-id.${createHash('sha256').update(id).digest('hex').slice(0, 32)}@switchboard.invalid`;
+}
+
+/** The longest address or name taken from a header; hostile mail has megabyte-long ones. */
+const MAX_ADDRESS_CHARS = 320;
+const MAX_NAME_CHARS = 200;
+
+/** A header summary whose ids, addresses and names fit what core stores (one bad field must not cost the message). */
+export function boundedSummary<T extends MailHeaderSummary>(h: T): T {
+  const person = (a: { address: string; name: string }) => ({ address: a.address, name: a.name.slice(0, MAX_NAME_CHARS) });
+  const list = (xs: readonly { address: string; name: string }[]) => xs.filter((a) => a.address.length <= MAX_ADDRESS_CHARS).slice(0, 200).map(person);
+  return {
+    ...h,
+    messageId: h.messageId === null ? null : safeId(h.messageId),
+    inReplyTo: h.inReplyTo === null ? null : safeId(h.inReplyTo),
+    references: h.references.slice(-50).map(safeId),
+    from: h.from && h.from.address.length <= MAX_ADDRESS_CHARS ? person(h.from) : null,
+    to: list(h.to),
+    cc: list(h.cc),
+    replyTo: list(h.replyTo),
+    subject: h.subject.slice(0, 2000),
+  };
+}

@@ -4,6 +4,8 @@
  * without the Autocrypt header turns it off again, as the spec says.
  */
 import { createTransport } from 'nodemailer';
+import * as openpgp from 'openpgp';
+import { AutocryptAccount } from '../../adapters/email/autocrypt/account.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
 import { EmailParty, rawMailbox, until } from '../support/email-accounts.ts';
@@ -61,6 +63,22 @@ describe('Autocrypt between two Switchboard accounts', () => {
     const sentRaw = await rawWhere(ada.user, (r) => r.includes(id), 'Sent');
     expect(sentRaw).not.toContain('treasure');
     await until(() => ada.messages().some((m) => m.sender === 'self' && m.text === secret), 'Ada to see her own encrypted mail from Sent');
+  });
+
+  it('an encrypted mail without the sender’s signature is not end-to-end from them', async () => {
+    // Anyone can encrypt to Ada's published key while claiming to be Grace.
+    const adaKey = await openpgp.readKey({ binaryKey: (await AutocryptAccount.open(ada.state, ada.user.address)).publicKey });
+    const inner = 'Content-Type: text/plain; charset=utf-8\r\n\r\nTrust me, I am Grace.\r\n';
+    const armored: unknown = await openpgp.encrypt({ message: await openpgp.createMessage({ text: inner }), encryptionKeys: adaKey });
+    await servers.deliverRaw(
+      'ada',
+      `From: ${grace.user.address}\r\nTo: ${ada.user.address}\r\nSubject: ...\r\nMessage-ID: <unsigned-${Date.now()}@evil.test>\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\n` +
+        'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="u"\r\n\r\n' +
+        '--u\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n' +
+        `--u\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n${String(armored)}\r\n--u--\r\n`,
+    );
+    await until(() => ada.received().includes('Trust me, I am Grace.'), 'the unsigned encrypted mail');
+    expect(facts(ada, 'Trust me, I am Grace.')?.endToEnd).toBe('none');
   });
 
   it('a mail without the Autocrypt header resets the state: the next one goes in the clear', async () => {

@@ -109,6 +109,10 @@ describe('hostile mail in the mailbox', () => {
     await servers.deliverRaw('ada', Buffer.from(brokenEncodings(), 'latin1'));
     await servers.deliverRaw('ada', huge(50 * 1024 * 1024));
     await servers.deliverRaw('ada', efail(trackerUrl));
+    // Fields core could not store as they are: a date before 1970, a huge name, a huge Message-ID.
+    await servers.deliverRaw('ada', `From: ${'N'.repeat(5_000)} <long@evil.test>\r\nTo: ${to}\r\nSubject: odd fields\r\nMessage-ID: <${'x'.repeat(5_000)}@evil.test>\r\nDate: Thu, 01 Jan 1970 00:00:00 +0100\r\n\r\nOdd fields, still a message.\r\n`);
+    // Extortion spam "from" the user's own address.
+    await servers.deliverRaw('ada', `From: Ada <${to}>\r\nTo: ${to}\r\nSubject: I hacked your account\r\nMessage-ID: <forged-self-${Date.now()}@evil.test>\r\nDate: ${new Date().toUTCString()}\r\n\r\nPay me in bitcoin.\r\n`);
     await servers.deliverRaw('ada', head('after the storm', 'text/plain; charset=utf-8') + 'A normal message after all that.\r\n');
     await until(() => ada.received().includes('A normal message after all that.'), 'the normal mail after the hostile ones', 60_000);
 
@@ -129,6 +133,13 @@ describe('hostile mail in the mailbox', () => {
     expect(ef?.content?.html ?? '').not.toContain('PGP MESSAGE');
     // Every problem was also reported as an error event naming the sender.
     expect(ada.errors().filter((e) => e.includes('mallory@evil.test')).length).toBeGreaterThanOrEqual(3);
+    const odd = ada.messages().find((m) => m.text === 'Odd fields, still a message.');
+    expect(odd?.sentAt).toBe(0);
+    expect(odd?.remoteId.length).toBeLessThan(1000);
+    expect(odd?.sender !== 'self' && odd?.sender.displayName?.length).toBeLessThanOrEqual(200);
+    // Mail in INBOX claiming to be from the account itself is not shown as the user's own.
+    const forged = ada.messages().find((m) => m.text === 'Pay me in bitcoin.');
+    expect(forged?.sender).toEqual({ address: to, displayName: 'Unverified: someone using your address' });
     // This account shows mail from everyone: nothing here is a request.
     expect(ada.messages().every((m) => m.request === undefined)).toBe(true);
     expect(ada.online()).toBe(true);

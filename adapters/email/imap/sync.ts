@@ -54,6 +54,9 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   // selected mailbox's HIGHESTMODSEQ and UIDNEXT are as stale as that SELECT.
   if (deps.justSelected && cur.initialBelow === 0 && !cur.bodiesBelow && cur.highestModseq !== null && box.highestModseq !== undefined && cur.highestModseq === String(box.highestModseq)) return;
 
+  // Taken before the search: imapflow raises the selected mailbox's HIGHESTMODSEQ as FETCH responses
+  // come in, so a value read after the sync could cover mail that arrived during it and was not synced.
+  const modseqBefore = box.highestModseq !== undefined ? String(box.highestModseq) : null;
   const seen = cur.lastUid;
   // "n:*" always matches the newest message even when its UID is below n: filter it out.
   const fresh = (await searchUids(client, { uid: `${seen + 1}:*` })).filter((u) => u > seen);
@@ -103,9 +106,17 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
       deps.progress((filled += uids.length), pending.length);
     }
   }
-  cur = { ...cur, initialBelow: 0, bodiesBelow: 0, highestModseq: client.mailbox && client.mailbox.highestModseq !== undefined ? String(client.mailbox.highestModseq) : null };
+  cur = { ...cur, initialBelow: 0, bodiesBelow: 0, highestModseq: modseqBefore };
   state.setCursor(path, cur);
   state.flush();
+}
+
+/**
+ * imapflow answers a FETCH on a connection that closed meanwhile with nothing, not an error: read
+ * as "those messages were expunged", the sync would move its cursor past mail it never got.
+ */
+function stillConnected(client: ImapFlow): void {
+  if (!client.usable || !client.mailbox) throw new Error('The connection to the mail server closed during the sync.');
 }
 
 /**
@@ -151,6 +162,7 @@ export async function fetchBatch(
 ): Promise<FetchedMail[]> {
   const { client } = deps;
   const metas = await client.fetchAll(uidSet(uids), { uid: true, flags: true, size: true, internalDate: true, headers: HEADER_FIELDS }, { uid: true });
+  stillConnected(client);
   const byUid = new Map<number, FetchMessageObject>(metas.map((m) => [m.uid, m]));
   const sources = new Map<number, Buffer>();
   const wanted = opts.headersOnly ? [] : metas.filter((m) => (m.size ?? 0) <= deps.maxDownloadBytes).sort((a, b) => b.uid - a.uid);
@@ -159,6 +171,7 @@ export async function fetchBatch(
   const flushGroup = async (): Promise<void> => {
     if (group.length === 0) return;
     for (const m of await client.fetchAll(uidSet(group), { uid: true, source: true }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
+    stillConnected(client);
     group = [];
     bytes = 0;
   };
@@ -175,6 +188,7 @@ export async function fetchBatch(
   for (const m of metas) {
     if (opts.headersOnly || (m.size ?? 0) <= deps.maxDownloadBytes) continue;
     const parts = await readLargeMessage(client, m.uid).catch(() => null);
+    stillConnected(client);
     if (parts) large.set(m.uid, parts);
   }
 

@@ -156,7 +156,11 @@ export class MailboxWatcher {
           const there = await client.search({ header: { 'message-id': `<${rec.messageId}>` } }, { uid: true });
           // `false`: the search failed; storing a second copy would be worse than trying again later.
           if (there === false || there === undefined) throw new Error('The mail server did not answer a search in Sent.');
-          if (there.length === 0) await client.append(sent, Buffer.from(raw), ['\\Seen'], new Date(rec.sentAt));
+          if (there.length === 0) {
+            // imapflow answers an APPEND on a closed connection with nothing: that is not stored.
+            const stored = await client.append(sent, Buffer.from(raw), ['\\Seen'], new Date(rec.sentAt));
+            if (!stored) throw new Error('The mail server did not store the sent mail in Sent.');
+          }
         } finally {
           lock.release();
         }

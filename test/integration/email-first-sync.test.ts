@@ -51,4 +51,27 @@ describe('first sync of a big mailbox', () => {
     expect(m0?.historical).toBeUndefined();
     expect(m1?.historical).toBe(true);
   }, 120_000);
+
+  it('big mails are fetched in batches bounded by bytes, none lost', async () => {
+    const bea = await servers.addUser({ name: 'bea', password: 'bea-pw' });
+    const blob = Buffer.alloc(11 * 1024 * 1024, 'a').toString('base64').replace(/.{76}/g, '$&\r\n');
+    for (let i = 0; i < 7; i++) {
+      await servers.deliverRaw(
+        'bea',
+        `From: Big ${i} <big${i}@switchboard.test>\r\nTo: ${bea.address}\r\nSubject: Big ${i}\r\nMessage-ID: <big-${i}@switchboard.test>\r\nDate: ${new Date().toUTCString()}\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n` +
+          `--b\r\nContent-Type: text/plain\r\n\r\nBig mail ${i}\r\n--b\r\nContent-Type: application/octet-stream; name="blob.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${blob}\r\n--b--\r\n`,
+      );
+    }
+    const party = new EmailParty(servers, bea, { showMailFrom: 'all' });
+    try {
+      await party.start();
+      await until(() => party.received().length === 7 && !party.received().includes('Loading…'), 'all seven big mails, bodies in', 60_000);
+      expect([...party.received()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `Big mail ${i}`));
+      // 7 × ~15 MB do not fit one 64 MB batch: progress came in more than one step.
+      const steps = party.events.filter((e) => e.type === 'sync' && e.done > 0 && e.done < e.total);
+      expect(steps.length).toBeGreaterThan(0);
+    } finally {
+      await party.stop();
+    }
+  }, 120_000);
 });

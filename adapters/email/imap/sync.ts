@@ -14,6 +14,8 @@ import type { MailState } from '../mail-state.ts';
 const BATCH = 250;
 /** Bytes of message sources per body fetch. */
 const SOURCE_GROUP_BYTES = 8 * 1024 * 1024;
+/** Bytes of message sources one batch holds in memory at most (a batch ends early rather than exceed it). */
+const BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface SyncDeps {
   client: ImapFlow;
@@ -67,9 +69,10 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   let done = 0;
   if (total > 0) deps.progress(0, total);
 
-  for (let i = 0; i < fresh.length; i += BATCH) {
-    const uids = fresh.slice(i, i + BATCH);
-    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps), 'message'))) return;
+  for (let i = 0; i < fresh.length; ) {
+    const batch = await fetchBatch(path, uidValidity, fresh.slice(i, i + BATCH), deps);
+    if (!(await deps.deliver(batch.mails, 'message'))) return;
+    const uids = fresh.slice(i, (i += batch.consumed));
     cur = { ...cur, lastUid: uids[uids.length - 1]! };
     state.setCursor(path, cur);
     state.flush();
@@ -77,10 +80,11 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   }
   // The backlog: the newest batch whole, so recent chats are complete at once; older mail from its
   // headers only (the cheapest fetch there is), so the whole list is there quickly; its bodies next.
-  for (let i = 0; i < backlog.length; i += BATCH) {
-    const uids = backlog.slice(i, i + BATCH);
+  for (let i = 0; i < backlog.length; ) {
     const headersOnly: boolean = (cur.bodiesBelow ?? 0) > 0;
-    if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps, { headersOnly }), 'message'))) return;
+    const batch = await fetchBatch(path, uidValidity, backlog.slice(i, i + BATCH), deps, { headersOnly });
+    if (!(await deps.deliver(batch.mails, 'message'))) return;
+    const uids = backlog.slice(i, (i += batch.consumed));
     const lowest = uids[uids.length - 1]!;
     cur = { ...cur, initialBelow: lowest, bodiesBelow: headersOnly ? cur.bodiesBelow : lowest };
     state.setCursor(path, cur);
@@ -97,9 +101,10 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
     pending.sort((a, b) => b - a);
     let filled = 0;
     if (pending.length > 0) deps.progress(0, pending.length);
-    for (let i = 0; i < pending.length; i += BATCH) {
-      const uids = pending.slice(i, i + BATCH);
-      if (!(await deps.deliver(await fetchBatch(path, uidValidity, uids, deps), 'body'))) return;
+    for (let i = 0; i < pending.length; ) {
+      const batch = await fetchBatch(path, uidValidity, pending.slice(i, i + BATCH), deps);
+      if (!(await deps.deliver(batch.mails, 'body'))) return;
+      const uids = pending.slice(i, (i += batch.consumed));
       cur = { ...cur, bodiesBelow: uids[uids.length - 1]! };
       state.setCursor(path, cur);
       state.flush();
@@ -159,11 +164,24 @@ export async function fetchBatch(
   uids: readonly number[],
   deps: Pick<SyncDeps, 'client' | 'maxDownloadBytes' | 'signal'>,
   opts: { headersOnly?: boolean } = {},
-): Promise<FetchedMail[]> {
+): Promise<{ mails: FetchedMail[]; consumed: number }> {
   const { client } = deps;
-  const metas = await client.fetchAll(uidSet(uids), { uid: true, flags: true, size: true, internalDate: true, headers: HEADER_FIELDS }, { uid: true });
+  const fetched = await client.fetchAll(uidSet(uids), { uid: true, flags: true, size: true, internalDate: true, headers: HEADER_FIELDS }, { uid: true });
   stillConnected(client);
-  const byUid = new Map<number, FetchMessageObject>(metas.map((m) => [m.uid, m]));
+  const all = new Map<number, FetchMessageObject>(fetched.map((m) => [m.uid, m]));
+  // The batch ends early once its bodies would hold more than BATCH_BYTES (never before its first message).
+  let consumed = 0;
+  let held = 0;
+  for (const uid of uids) {
+    const size = all.get(uid)?.size ?? 0;
+    const body = opts.headersOnly || size > deps.maxDownloadBytes ? 0 : size;
+    if (consumed > 0 && held + body > BATCH_BYTES) break;
+    held += body;
+    consumed++;
+  }
+  const taken = uids.slice(0, consumed);
+  const byUid = new Map<number, FetchMessageObject>(taken.flatMap((u) => (all.has(u) ? [[u, all.get(u)!] as const] : [])));
+  const metas = [...byUid.values()];
   const sources = new Map<number, Buffer>();
   const wanted = opts.headersOnly ? [] : metas.filter((m) => (m.size ?? 0) <= deps.maxDownloadBytes).sort((a, b) => b.uid - a.uid);
   let group: number[] = [];
@@ -193,7 +211,7 @@ export async function fetchBatch(
   }
 
   const out: FetchedMail[] = [];
-  for (const uid of uids) {
+  for (const uid of taken) {
     const m = byUid.get(uid);
     if (!m) continue; // expunged between SEARCH and FETCH
     const size = m.size ?? 0;
@@ -212,7 +230,7 @@ export async function fetchBatch(
       skipped: source || large.has(uid) || opts.headersOnly ? undefined : size > deps.maxDownloadBytes ? tooLarge(size, deps.maxDownloadBytes) : 'The mail server did not send this message.',
     });
   }
-  return out;
+  return { mails: out, consumed };
 }
 
 function toMs(d: Date | string | undefined): number {

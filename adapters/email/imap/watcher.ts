@@ -89,6 +89,12 @@ export class MailboxWatcher {
           this.sentCheckDue = false;
           if (await this.sentChanged(client, sent)) this.sentDirty = true;
         }
+        // New mail first, once Sent's first sync is done (until then Sent goes first: it says whom
+        // the user writes to, which decides what in INBOX is a request).
+        if (this.inboxDirty && this.sentSynced(sent)) {
+          this.inboxDirty = false;
+          await this.syncPath(client, 'INBOX', signal, synced);
+        }
         if (this.sentDirty) {
           this.sentDirty = false;
           await this.syncPath(client, sent, signal, synced);
@@ -135,6 +141,12 @@ export class MailboxWatcher {
     } finally {
       lock.release();
     }
+  }
+
+  /** Sent's first sync is complete. */
+  private sentSynced(sent: string): boolean {
+    const c = this.deps.state.cursor(sent);
+    return !!c && c.initialBelow === 0 && !c.bodiesBelow;
   }
 
   private async sentChanged(client: ImapFlow, sent: string): Promise<boolean> {

@@ -71,7 +71,7 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
 
   for (let i = 0; i < fresh.length; ) {
     const batch = await fetchBatch(path, uidValidity, fresh.slice(i, i + BATCH), deps);
-    if (!(await deps.deliver(batch.mails, 'message'))) return;
+    if (!(await deps.deliver(batch.mails, 'message'))) throw notStored();
     const uids = fresh.slice(i, (i += batch.consumed));
     cur = { ...cur, lastUid: uids[uids.length - 1]! };
     state.setCursor(path, cur);
@@ -83,7 +83,7 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   for (let i = 0; i < backlog.length; ) {
     const headersOnly: boolean = (cur.bodiesBelow ?? 0) > 0;
     const batch = await fetchBatch(path, uidValidity, backlog.slice(i, i + BATCH), deps, { headersOnly });
-    if (!(await deps.deliver(batch.mails, 'message'))) return;
+    if (!(await deps.deliver(batch.mails, 'message'))) throw notStored();
     const uids = backlog.slice(i, (i += batch.consumed));
     const lowest = uids[uids.length - 1]!;
     cur = { ...cur, initialBelow: lowest, bodiesBelow: headersOnly ? cur.bodiesBelow : lowest };
@@ -103,7 +103,7 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
     if (pending.length > 0) deps.progress(0, pending.length);
     for (let i = 0; i < pending.length; ) {
       const batch = await fetchBatch(path, uidValidity, pending.slice(i, i + BATCH), deps);
-      if (!(await deps.deliver(batch.mails, 'body'))) return;
+      if (!(await deps.deliver(batch.mails, 'body'))) throw notStored();
       const uids = pending.slice(i, (i += batch.consumed));
       cur = { ...cur, bodiesBelow: uids[uids.length - 1]! };
       state.setCursor(path, cur);
@@ -114,6 +114,15 @@ export async function syncMailbox(path: string, deps: SyncDeps): Promise<void> {
   cur = { ...cur, initialBelow: 0, bodiesBelow: 0, highestModseq: modseqBefore };
   state.setCursor(path, cur);
   state.flush();
+}
+
+/**
+ * Core did not confirm a batch (it is stopping, or busy past the wait): the cursor stays, and the
+ * connection starts over with backoff, so the batch is fetched again rather than left until the
+ * next new mail.
+ */
+function notStored(): Error {
+  return new Error('Switchboard could not confirm that the last batch of mail was stored; syncing it again.');
 }
 
 /**

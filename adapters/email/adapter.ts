@@ -21,6 +21,7 @@ import {
   type SendReceipt,
   type Unsubscribe,
 } from '../contract.ts';
+import { AdapterListeners } from '../listeners.ts';
 import { AutocryptAccount } from './autocrypt/account.ts';
 import { AutocryptPeers } from './autocrypt/peers.ts';
 import { bothEncrypted, imapOptions } from './connection.ts';
@@ -33,8 +34,6 @@ import { emailSettings, type EmailSettings } from './settings.ts';
 import { downloadPart, PART_PREFIX } from './imap/large.ts';
 import { MailboxWatcher } from './imap/watcher.ts';
 import { boundedSummary, syntheticMessageId } from './threading.ts';
-
-type Listener = (e: AdapterEvent) => void;
 
 /** Messages over this size are listed with their headers, not downloaded. */
 export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
@@ -52,7 +51,7 @@ export class EmailAdapter implements Adapter {
   private readonly state: MailState;
   private readonly peers: AutocryptPeers;
   private readonly autocrypt: Promise<AutocryptAccount>;
-  private readonly listeners = new Map<AdapterEventType, Set<Listener>>();
+  private readonly listeners = new AdapterListeners();
   private readonly watcher: MailboxWatcher;
   private status: AccountStatus = 'offline';
   private abort: AbortController | null = null;
@@ -288,15 +287,11 @@ export class EmailAdapter implements Adapter {
   }
 
   on<E extends AdapterEventType>(type: E, fn: (e: Extract<AdapterEvent, { type: E }>) => void): Unsubscribe {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    const l = fn as Listener;
-    set.add(l);
-    return () => set.delete(l);
+    return this.listeners.on(type, fn);
   }
 
   private emit(e: AdapterEvent): void {
-    for (const l of this.listeners.get(e.type) ?? []) l(e);
+    this.listeners.emit(e);
   }
 
   private announceFacts(addr: string): void {

@@ -22,13 +22,12 @@ import {
   type Unsubscribe,
   type VerificationActions,
 } from '../contract.ts';
+import { AdapterListeners } from '../listeners.ts';
 import { ClientError, NativeClient, type IncomingText } from '../../native-protocol/client/client.ts';
 import type { InviteRecord } from '../../native-protocol/client/records.ts';
 import { RelayError } from '../../native-protocol/client/client.ts';
 import { nativeFacts } from './facts.ts';
 import { nativeSettings } from './settings.ts';
-
-type Listener = (e: AdapterEvent) => void;
 
 export class NativeAdapter implements Adapter {
   readonly protocol = 'native' as const;
@@ -37,7 +36,7 @@ export class NativeAdapter implements Adapter {
   readonly invites: InviteActions;
   readonly verification: VerificationActions;
   readonly groups: GroupActions;
-  private readonly listeners = new Map<AdapterEventType, Set<Listener>>();
+  private readonly listeners = new AdapterListeners();
   private status: AccountStatus = 'offline';
   /** Facts per route: asked for every stored message, changed only when the client says a peer or group changed. */
   private readonly factsCache = new Map<string, SecurityFacts>();
@@ -149,10 +148,7 @@ export class NativeAdapter implements Adapter {
   }
 
   on<E extends AdapterEventType>(type: E, fn: (e: Extract<AdapterEvent, { type: E }>) => void): Unsubscribe {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(fn as Listener);
-    return () => set.delete(fn as Listener);
+    return this.listeners.on(type, fn);
   }
 
   private homeRelay(): string | null {
@@ -160,7 +156,7 @@ export class NativeAdapter implements Adapter {
   }
 
   private emit(e: AdapterEvent): void {
-    for (const fn of this.listeners.get(e.type) ?? []) fn(e);
+    this.listeners.emit(e);
   }
 
   private setStatus(s: AccountStatus): void {

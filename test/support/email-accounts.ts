@@ -7,6 +7,7 @@ import type { AccountConfig, Adapter, AdapterEvent } from '../../adapters/contra
 import { createEmailAdapter } from '../../adapters/email/adapter.ts';
 import { MemoryStorage } from '../../native-protocol/client/storage.ts';
 import type { MailAccount, MailServers } from '../servers/mail.ts';
+import { until as waitUntil } from './harness.ts';
 
 type MessageEvent = Extract<AdapterEvent, { type: 'message' }>;
 
@@ -112,12 +113,9 @@ export function newClientId(): string {
   return `01JEMAIL${String(++n).padStart(8, '0')}${Date.now().toString(36)}`;
 }
 
-export async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits for a condition; mail round trips get 20 s by default. */
+export function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  return waitUntil(cond, what, ms);
 }
 
 /** The raw sources of every message in a user's mailbox, oldest first, as the server holds them. */

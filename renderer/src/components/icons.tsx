@@ -1,11 +1,12 @@
 /** Inline SVG icons (no external assets). Decorative: the control around them carries the name. */
 import type { Colour } from '../../../core/api/types.ts';
 
-interface IconProps {
+export interface IconProps {
   className?: string;
 }
 
-const base = {
+/** What every icon's <svg> shares. */
+export const base = {
   width: 20,
   height: 20,
   viewBox: '0 0 24 24',

@@ -1,21 +1,5 @@
 /** Icons of mail content (attachments, problems, remote images). Decorative: the control around them carries the name. */
-
-const base = {
-  width: 20,
-  height: 20,
-  viewBox: '0 0 24 24',
-  fill: 'none',
-  stroke: 'currentColor',
-  strokeWidth: 2,
-  strokeLinecap: 'round',
-  strokeLinejoin: 'round',
-  'aria-hidden': true,
-  focusable: false,
-} as const;
-
-interface IconProps {
-  className?: string;
-}
+import { base, type IconProps } from './icons.tsx';
 
 /** A document with a folded corner. */
 export function FileIcon({ className }: IconProps) {

@@ -53,6 +53,18 @@ export interface OutgoingMessage {
   accountId: string;
   conversation: RemoteConversationRef;
   text: string;
+  /**
+   * A Switchboard invite to end-to-end encrypted chat that travels with this message, for a
+   * contact reachable only by another protocol (email: in the `Switchboard-Invite` header too,
+   * so another Switchboard does not depend on the text surviving).
+   */
+  invitation?: InvitationRef | undefined;
+}
+
+/** A Switchboard invite carried inside another protocol's message. */
+export interface InvitationRef {
+  /** The full invite link, `switchboard://invite/1/...`. */
+  link: string;
 }
 
 export interface SendReceipt {
@@ -100,6 +112,8 @@ export interface MessageContent {
   attachments?: AttachmentInfo[] | undefined;
   /** Why the message cannot be displayed (over a limit, undecryptable, malformed); `text` says so in words. */
   problem?: string | undefined;
+  /** The sender invites the user to Switchboard's end-to-end encrypted chat (a machine-readable invite came with it). */
+  invitation?: InvitationRef | undefined;
 }
 
 /** The bytes of one attachment. */
@@ -148,7 +162,14 @@ export type AdapterEvent =
    * Someone became reachable without a message yet (they accepted our invite, or we accepted theirs):
    * core makes sure the contact and the direct conversation exist, so the user sees them at once.
    */
-  | { type: 'peer'; accountId: string; peer: RemotePerson; request?: boolean | undefined }
+  | {
+      type: 'peer';
+      accountId: string;
+      peer: RemotePerson;
+      request?: boolean | undefined;
+      /** They became reachable by accepting this invite of ours (its `InviteInfo.id`). */
+      inviteId?: string | undefined;
+    }
   /**
    * A group room this account is in appeared or changed (made here or elsewhere, renamed, members
    * changed); `left`: the account is no longer in it. Core keeps the group conversation in step.

@@ -94,7 +94,11 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
   const sending = outbox;
   // A peer became reachable or a route's facts changed (a session was confirmed, say): what waits
   // in the outbox for that account after a network failure goes now, not after its backoff.
-  ingest = new Ingestor(ctx, { routesChanged: (accountId) => sending.accountOnline(accountId) });
+  let autoAccept: ((messageIds: readonly string[]) => void) | null = null;
+  ingest = new Ingestor(ctx, {
+    routesChanged: (accountId) => sending.accountOnline(accountId),
+    invitationsArrived: (ids) => autoAccept?.(ids),
+  });
   expiry = new ExpirySweeper(ctx);
   const handlers: Handlers = createHandlers(ctx, {
     outbox,
@@ -102,6 +106,9 @@ export function createCore(opts: CreateCoreOptions): CoreInternals {
     stopAccount: (id) => accounts.stop(id),
     registry: opts.registry,
     secretBox,
+    setAutoAccept: (fn) => {
+      autoAccept = fn;
+    },
   });
   const timeoutMs = opts.callTimeoutMs ?? CALL_TIMEOUT_MS;
   let closed = false;

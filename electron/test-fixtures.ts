@@ -22,6 +22,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
     disappearingSeconds: 0,
     accountId: null,
     left: false,
+    upgrade: null,
     ...over,
   };
 }
@@ -31,6 +32,7 @@ export function message(over: Partial<Message> = {}): Message {
   return {
     id: 'm1',
     conversationId: 'c1',
+    kind: 'chat',
     direction: 'in',
     senderName: 'Ada',
     protocol: 'native',
@@ -45,6 +47,7 @@ export function message(over: Partial<Message> = {}): Message {
     hasOriginal: false,
     attachments: [],
     problem: null,
+    invitation: null,
     ...over,
   };
 }

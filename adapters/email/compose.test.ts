@@ -4,6 +4,8 @@ import { AutocryptAccount } from './autocrypt/account.ts';
 import { parseAutocryptHeader } from './autocrypt/header.ts';
 import { MemoryStateStore } from './autocrypt/memory-store.ts';
 import { composeEncrypted, composePlain, type OutgoingMail } from './compose.ts';
+import { parseInvitationHeader } from './invitation.ts';
+import { parseMail } from './mime/parse.ts';
 
 let alice: AutocryptAccount;
 let bob: AutocryptAccount;
@@ -32,6 +34,16 @@ function mail(overrides: Partial<OutgoingMail> = {}): OutgoingMail {
     autocrypt: alice.header(),
     ...overrides,
   };
+}
+
+const INVITE = `switchboard://invite/1/${'Qm9i'.repeat(750)}`;
+
+/** The link in the top-level `Switchboard-Invite` header of a message, as the adapter reads it. */
+async function inviteIn(bytes: Uint8Array): Promise<string | undefined> {
+  const parsed = await parseMail(bytes);
+  const value = parsed.ok ? parsed.mail.headers.find((h) => h.name === 'switchboard-invite')?.value : undefined;
+  const r = value === undefined ? undefined : parseInvitationHeader(value);
+  return r?.ok ? r.link : undefined;
 }
 
 const header = (email: Email, key: string) => email.headers.filter((h) => h.key === key).map((h) => h.value);
@@ -83,6 +95,15 @@ describe('composePlain', () => {
     const injected = `_x=\r\nBcc: eve@example.org; ${alice.header()}`;
     await expect(composePlain(mail({ autocrypt: injected }))).rejects.toThrow(/folded with CRLF followed by whitespace/);
   });
+
+  it('carries an invite in a folded Switchboard-Invite header, and none without one', async () => {
+    const bytes = await composePlain(mail({ invitation: INVITE }));
+    expectWellFormed(bytes);
+    expect(raw(bytes)).toMatch(/^Switchboard-Invite: v=1;\r\n link\*0="switchboard:\/\/invite\/1\//m);
+    expect(await inviteIn(bytes)).toBe(INVITE);
+    expect(raw(await composePlain(mail()))).not.toMatch(/Switchboard-Invite/i);
+    await expect(composePlain(mail({ invitation: 'switchboard://invite/1/x\r\nBcc: eve@example.org' }))).rejects.toThrow(/characters/);
+  });
 });
 
 describe('composeEncrypted', () => {
@@ -132,6 +153,16 @@ describe('composeEncrypted', () => {
 
     expect((await decryptFor(carol, bytes)).inner.subject).toBe(SUBJECT);
     await expect(decryptFor(dave, bytes)).rejects.toThrow(/not encrypted to dave@example.org's Autocrypt key/);
+  });
+
+  it('carries an invite only among the protected headers', async () => {
+    const bytes = await composeEncrypted(mail({ invitation: INVITE }), alice, [bob.publicKey], []);
+    expectWellFormed(bytes);
+    expect(raw(bytes)).not.toMatch(/Switchboard-Invite/i);
+    expect(raw(bytes)).not.toContain('Qm9iQm9i');
+    const { innerRaw, signed } = await decryptFor(bob, bytes);
+    expect(signed).toBe(true);
+    expect(await inviteIn(new TextEncoder().encode(innerRaw))).toBe(INVITE);
   });
 
   it('gossips nothing in a 1:1 mail', async () => {

@@ -8,6 +8,7 @@ import MimeNode from 'nodemailer/lib/mime-node';
 import type { AutocryptAccount } from './autocrypt/account.ts';
 import { formatAutocryptHeader, parseAutocryptHeader } from './autocrypt/header.ts';
 import { canonicalAddress } from './autocrypt/peers.ts';
+import { formatInvitationHeader, INVITE_HEADER } from './invitation.ts';
 
 /** A mailbox: address and display name (may be empty). */
 export interface MailAddress {
@@ -29,6 +30,8 @@ export interface OutgoingMail {
   text: string;
   /** Autocrypt header value to put on the mail (outer header; always present in Switchboard mail). */
   autocrypt: string;
+  /** A Switchboard invite link for the `Switchboard-Invite` header (protected header when encrypted). */
+  invitation?: string | undefined;
 }
 
 /** The outer Subject of an encrypted mail: the real one travels inside (protected headers). */
@@ -40,7 +43,8 @@ const MSG_ID = /^[^\s<>@]+@[^\s<>@]+$/;
 
 /**
  * A plain text/plain UTF-8 mail (7bit when it can be, quoted-printable otherwise), with Message-ID,
- * In-Reply-To, References, Autocrypt, and `Chat-Version: 1.0` (Delta Chat's header: this is chat mail).
+ * In-Reply-To, References, Autocrypt, `Chat-Version: 1.0` (Delta Chat's header: this is chat mail)
+ * and, when given, `Switchboard-Invite`.
  */
 export async function composePlain(m: OutgoingMail): Promise<Uint8Array> {
   checkMail(m);
@@ -48,15 +52,17 @@ export async function composePlain(m: OutgoingMail): Promise<Uint8Array> {
   setMessageHeaders(root, m, m.subject);
   root.setHeader('Autocrypt', prepared(m.autocrypt));
   root.setHeader('Chat-Version', '1.0');
+  setInvitation(root, m);
   setText(root, m.text);
   return new Uint8Array(await root.build());
 }
 
 /**
  * PGP/MIME (RFC 3156): the real content — protected headers (Subject, From, To, Cc, Date,
- * Message-ID, In-Reply-To, References) and, when the mail has more than one recipient, an
- * Autocrypt-Gossip header per `gossip` entry — encrypted and signed with `account.encrypt`. The outer
- * mail carries the envelope headers, Autocrypt, Chat-Version and the Subject "...".
+ * Message-ID, In-Reply-To, References, Switchboard-Invite) and, when the mail has more than one
+ * recipient, an Autocrypt-Gossip header per `gossip` entry — encrypted and signed with
+ * `account.encrypt`. The outer mail carries the envelope headers, Autocrypt, Chat-Version and the
+ * Subject "...".
  * `gossip`: each entry must be a To/Cc recipient and its key one of `recipientKeys` (the spec wants
  * the key we encrypt to, so the group agrees on keys).
  */
@@ -82,6 +88,8 @@ export async function composeEncrypted(
   const inner = new MimeNode('multipart/mixed; protected-headers="v1"', { newline: 'win' });
   setMessageHeaders(inner, m, m.subject);
   inner.setHeader('Chat-Version', '1.0');
+  // The invite link is a capability: inside only, never on the outer mail the servers read.
+  setInvitation(inner, m);
   // Gossip only helps when there is someone else to reply to; a 1:1 mail gossips nothing (spec).
   if (recipients.size > 1) {
     for (const g of gossip) {
@@ -142,6 +150,10 @@ function setMessageHeaders(node: MimeNode, m: OutgoingMail, subject: string): vo
 function msgIdOrUndefined(id: string): string | undefined {
   const bare = id.trim().replace(/^<(.*)>$/, '$1');
   return bare !== '' && !/[\s<>]/.test(bare) ? bare : undefined;
+}
+
+function setInvitation(node: MimeNode, m: OutgoingMail): void {
+  if (m.invitation !== undefined) node.setHeader(INVITE_HEADER, prepared(formatInvitationHeader(m.invitation)));
 }
 
 function setText(node: MimeNode, text: string): void {

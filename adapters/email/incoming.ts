@@ -3,9 +3,10 @@
  * → which conversation (a peer, or a multi-recipient thread) → chat text. Never throws for bad
  * mail: a message that cannot be shown becomes a "could not display" message with its reason.
  */
-import type { AdapterEvent, AttachmentInfo, RemoteConversationRef, SecurityFacts } from '../contract.ts';
+import type { AdapterEvent, AttachmentInfo, InvitationRef, RemoteConversationRef, SecurityFacts } from '../contract.ts';
 import type { AutocryptAccount } from './autocrypt/account.ts';
 import type { AutocryptPeers } from './autocrypt/peers.ts';
+import { hasInvitationHeader, ignoredOuterInvitation, invitationIn } from './invitation.ts';
 import { htmlToText } from './mime/html-text.ts';
 import { parseMail } from './mime/parse.ts';
 import { chatText } from './mime/strip.ts';
@@ -98,7 +99,12 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
     autocryptFrom = from;
   }
 
+  // Which header fields may carry an invite: the plain mail's, or only the protected ones inside an
+  // encrypted mail (an outer one is anyone's to add on the way and would leak the link anyway).
+  let inviteHeaders = mail?.headers ?? [];
   if (mail?.pgpEncrypted) {
+    inviteHeaders = [];
+    if (hasInvitationHeader(mail.headers)) ignoredOuterInvitation({ mailbox: m.mailbox, uid: m.uid });
     const decrypted = await decrypt(mail, ctx, fromSelfHeader ? null : from);
     if (decrypted.ok) {
       // Anyone can encrypt to our public key: only a valid signature by the sender's key makes the
@@ -106,6 +112,7 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
       encrypted = decrypted.signed;
       if (fromSelfHeader && decrypted.signed) fromSelf = true;
       const inner = decrypted.mail;
+      inviteHeaders = inner.headers;
       if (decrypted.signed) ctx.peers.processGossip(date, inner.headers.filter((h) => h.name === 'autocrypt-gossip').map((h) => h.value), [...mail.to, ...mail.cc].map((a) => a.address));
       // The inner message holds the real subject (protected headers).
       mail = { ...inner, ...pick(mail), subject: inner.subject || mail.subject };
@@ -146,6 +153,9 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
     : m.large && !mail
       ? largeBody(m.large, shownSubject)
       : body(mail, problem, shownSubject);
+  // Only a mail read whole (and decrypted, if encrypted) vouches for an invite; header-only and
+  // oversized mail has no `mail` here, and its body, when it comes, brings the invite along.
+  const invitation: InvitationRef | undefined = mail && !problem ? invitationIn(inviteHeaders, { mailbox: m.mailbox, uid: m.uid }) : undefined;
   const event: MessageEvent = {
     type: 'message',
     accountId: ctx.accountId,
@@ -160,7 +170,7 @@ export async function handleIncoming(m: FetchedMail, ctx: IncomingContext): Prom
     facts: ctx.facts(encrypted),
     historical: m.flags.has('\\Seen') || undefined,
     request: !fromSelf && ctx.showMailFrom === 'accepted' && !known ? true : undefined,
-    content,
+    content: invitation ? { ...content, invitation } : content,
   };
   return { event, problem, autocryptFrom };
 }

@@ -10,6 +10,7 @@ import type { AutocryptAccount } from './autocrypt/account.ts';
 import type { AutocryptPeers } from './autocrypt/peers.ts';
 import { composeEncrypted, composePlain, type OutgoingMail } from './compose.ts';
 import { smtpOptions } from './connection.ts';
+import { checkInviteLink } from './invitation.ts';
 import type { MailState, ThreadState } from './mail-state.ts';
 import type { EmailSettings } from './settings.ts';
 import { firstSubject, referencesFor, replySubject } from './threading.ts';
@@ -59,6 +60,10 @@ export async function sendMail(out: OutgoingMessage, ctx: OutgoingContext, signa
 async function compose(out: OutgoingMessage, ctx: OutgoingContext): Promise<NonNullable<ReturnType<MailState['sent']>>> {
   const { to, thread } = recipientsOf(out, ctx.state);
   if (to.length === 0) throw new AdapterSendError('permanent', 'This email thread has nobody to send to.');
+  if (out.invitation) {
+    const checked = checkInviteLink(out.invitation.link);
+    if (!checked.ok) throw new AdapterSendError('permanent', `The invite cannot go by email: ${checked.reason}.`);
+  }
   const domain = ctx.self.address.split('@')[1] ?? 'switchboard.invalid';
   const messageId = `${randomUUID()}@${domain}`;
   const sentAt = ctx.now();
@@ -73,6 +78,7 @@ async function compose(out: OutgoingMessage, ctx: OutgoingContext): Promise<NonN
     date: new Date(sentAt),
     text: out.text,
     autocrypt: ctx.account.header(),
+    invitation: out.invitation?.link,
   };
   const encrypted = shouldEncrypt(to, thread, ctx.peers);
   let raw: Uint8Array;

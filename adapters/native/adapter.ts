@@ -172,7 +172,9 @@ export class NativeAdapter implements Adapter {
   private peerChanged(rid: string): void {
     const p = this.client.peer(rid);
     if (!p || p.state === 'quarantined' || p.state === 'refused') return;
-    this.emit({ type: 'peer', accountId: this.accountId, peer: { address: rid, displayName: p.name }, request: p.request });
+    const e: Extract<AdapterEvent, { type: 'peer' }> = { type: 'peer', accountId: this.accountId, peer: { address: rid, displayName: p.name }, request: p.request };
+    if (p.inviteId !== null) e.inviteId = p.inviteId;
+    this.emit(e);
     this.emitFacts(rid);
   }
 

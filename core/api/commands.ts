@@ -111,6 +111,7 @@ export const commandSchemas = {
     padlockStyle: z.enum(['explain', 'quiet']).optional(),
     receiptsOnWeakRoutes: z.boolean().optional(),
     securityDialogs: z.boolean().optional(),
+    autoAcceptInvitations: z.boolean().optional(),
     theme: z.enum(['system', 'light', 'dark']).optional(),
   }),
   'security.firstUseSeen': z.strictObject({ protocol }),
@@ -151,6 +152,14 @@ export const commandSchemas = {
   }),
   'invites.list': z.strictObject({}),
   'invites.revoke': z.strictObject({ accountId: id, inviteId: id }),
+  /**
+   * Invites an email contact to end-to-end encrypted chat: makes a one-use invite bound to the
+   * contact (14 days) and sends it by email in this conversation. Once accepted, the contact's
+   * native route joins the same contact and conversation.
+   */
+  'conversations.upgrade': z.strictObject({ conversationId: id }),
+  /** Accepts or declines the invitation to encrypted chat a message carries. */
+  'invitations.respond': z.strictObject({ messageId: id, accept: z.boolean() }),
   /** Accepts an invite link (either form); the conversation with the inviter appears at once. */
   'invites.accept': z.strictObject({ link: z.string().min(1).max(10_000), accountId: id.optional() }),
   'quarantine.list': z.strictObject({}),
@@ -213,6 +222,8 @@ export interface CommandResults {
   'invites.list': Invite[];
   'invites.revoke': Invite;
   'invites.accept': ConversationSummary;
+  'conversations.upgrade': { conversation: ConversationSummary; message: Message };
+  'invitations.respond': Message;
   'quarantine.list': QuarantineEntry[];
   'quarantine.decide': { remaining: number };
   'safety.get': SafetyNumberView;

@@ -107,6 +107,8 @@ export interface Contact {
   /** Why that route, in plain words. */
   chosenReason: string;
   pinnedIdentityId: string | null;
+  /** Invites made for this contact (upgrade to encrypted chat) that nobody accepted yet: revocable. */
+  invites: Invite[];
 }
 
 /** A contact as a list shows it: who, and the protocols they are reachable on. */
@@ -151,6 +153,12 @@ export interface ConversationSummary {
   accountId: string | null;
   /** A group the user is no longer in (removed, or left): readable, but nothing can be sent to it. */
   left: boolean;
+  /**
+   * Upgrading to encrypted chat (`conversations.upgrade`): `possible` when the contact is reached
+   * only by email and a native account exists; `invited` when an invitation was sent and is still
+   * open; null otherwise (already encrypted, a group, a request, no native account).
+   */
+  upgrade: 'possible' | 'invited' | null;
 }
 
 export type MessageStatus =
@@ -163,9 +171,17 @@ export type MessageStatus =
   | 'read'
   | 'failed';
 
+/**
+ * An invitation to encrypted chat that came in (or went out in) a message: `offered` waits for the
+ * user's answer; `failed` means accepting was refused (`error` says why); `sent` is one of ours.
+ */
+export type InvitationState = 'offered' | 'accepted' | 'declined' | 'failed' | 'sent';
+
 export interface Message {
   id: string;
   conversationId: string;
+  /** `system`: a line Switchboard added ("Messages to Ada are now end-to-end encrypted"), not something a person wrote. */
+  kind: 'chat' | 'system';
   direction: 'in' | 'out';
   senderName: string;
   protocol: Protocol;
@@ -189,6 +205,8 @@ export interface Message {
   attachments: AttachmentInfo[];
   /** Why the message cannot be displayed (too large, undecryptable, malformed), or null. */
   problem: string | null;
+  /** The invitation to encrypted chat it carries (answer with `invitations.respond`), or null. */
+  invitation: { state: InvitationState; error: string | null } | null;
 }
 
 /** Whether an HTML body loads remote content: it has none, it is blocked, or the user allowed it. */
@@ -241,6 +259,8 @@ export interface Settings {
   receiptsOnWeakRoutes: boolean;
   /** Show first-use security dialogs. */
   securityDialogs: boolean;
+  /** Accept invitations to encrypted chat without asking when they come from someone the user has written to. */
+  autoAcceptInvitations: boolean;
   theme: 'system' | 'light' | 'dark';
 }
 

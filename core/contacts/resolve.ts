@@ -6,10 +6,18 @@ import { stmt } from '../store/statements.ts';
 
 /**
  * Finds the identity of a person on an account, creating identity and contact on first sight.
- * A new identity always gets a new contact: contacts are merged only by the user or a trusted
+ * A new identity gets a new contact unless `intoContactId` names the contact a trusted link (an
+ * invite made for that contact) says it belongs to: contacts are merged only by the user or such a
  * link, never by display name.
  */
-export function resolveIdentity(db: Db, accountId: string, protocol: Protocol, person: RemotePerson, now: number): IdentityRow {
+export function resolveIdentity(
+  db: Db,
+  accountId: string,
+  protocol: Protocol,
+  person: RemotePerson,
+  now: number,
+  intoContactId?: string,
+): IdentityRow {
   const address = normaliseAddress(protocol, person.address);
   const existing = stmt(db, 'SELECT * FROM identities WHERE account_id = ? AND address = ?').get(accountId, address) as
     | IdentityRow
@@ -22,8 +30,11 @@ export function resolveIdentity(db: Db, accountId: string, protocol: Protocol, p
     }
     return existing;
   }
-  const contactId = newId();
-  stmt(db, 'INSERT INTO contacts (id, display_name, created_at) VALUES (?, ?, ?)').run(contactId, name, now);
+  let contactId = intoContactId;
+  if (contactId === undefined) {
+    contactId = newId();
+    stmt(db, 'INSERT INTO contacts (id, display_name, created_at) VALUES (?, ?, ?)').run(contactId, name, now);
+  }
   const row: IdentityRow = {
     id: newId(),
     contact_id: contactId,

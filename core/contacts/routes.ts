@@ -5,6 +5,7 @@ import { parseFacts } from '../ingest/validate.ts';
 import { chooseRoute, type RouteCandidate, type RouteDecision } from '../routing/index.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import type { ContactRow, IdentityRow } from '../store/rows.ts';
+import { contactInvites } from '../upgrade/contact-invites.ts';
 import { stmt } from '../store/statements.ts';
 
 /** The facts of a route: what its adapter says now, else what it said last, else the worst case. */
@@ -87,5 +88,6 @@ export function contactView(ctx: CoreContext, contact: ContactRow, settings: Set
     chosenIdentityId,
     chosenReason,
     pinnedIdentityId: contact.pinned_identity_id,
+    invites: contactInvites(ctx, contact.id),
   };
 }

@@ -13,6 +13,7 @@ import { contentHandlers } from './content.ts';
 import { groupHandlers } from './groups.ts';
 import { startConversationHandlers } from './start-conversation.ts';
 import { nativeHandlers } from './native.ts';
+import { upgradeHandlers } from './upgrade.ts';
 import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
@@ -37,6 +38,8 @@ export interface HandlerDeps {
   registry: AdapterRegistry;
   /** Seals account secrets before they are stored. */
   secretBox: SecretBox;
+  /** Receives the function that accepts invitations automatically (ingest calls it when they arrive). */
+  setAutoAccept?(fn: (messageIds: readonly string[]) => void): void;
 }
 
 /** The implementation of every api command. Params arrive validated. */
@@ -80,6 +83,9 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       sync: null,
       settings: accountSettings(row),
     };
+
+  const { autoAccept, ...upgradeCommands } = upgradeHandlers(ctx, { outbox: deps.outbox, announceConversation });
+  deps.setAutoAccept?.(autoAccept);
 
   return {
     'conversations.list': (p) => listConversations(ctx, getSettings(db), p.folder ?? 'inbox', p.cursor, p.limit),
@@ -252,6 +258,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return { removed: true as const };
     },
     ...nativeHandlers(ctx, { announceConversation }),
+    ...upgradeCommands,
     ...groupHandlers(ctx, { announceConversation }),
     ...startConversationHandlers(ctx, { announceConversation }),
     ...accountHandlers(ctx, { ...deps, accountView }),

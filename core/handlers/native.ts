@@ -6,13 +6,12 @@
  */
 import type {
   InviteActions,
-  InviteInfo,
   QuarantinedAccept,
   SafetyNumber,
   VerificationActions,
 } from '../../adapters/contract.ts';
 import { ApiError } from '../api/commands.ts';
-import type { ConversationSummary, Invite, QuarantineEntry, SafetyNumberView } from '../api/types.ts';
+import type { ConversationSummary, QuarantineEntry, SafetyNumberView } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { directConversation, resolveIdentity } from '../contacts/resolve.ts';
 import { announceRoutesChanged } from '../inbox/announce.ts';
@@ -22,6 +21,8 @@ import type { AccountRow, ConversationRow, IdentityRow } from '../store/rows.ts'
 import { pluck, stmt } from '../store/statements.ts';
 import { attempt, attemptAsync, toApiError } from './adapter-errors.ts';
 import { tellPeerAccepted } from './conversation-remote.ts';
+import { toInvite } from '../upgrade/contact-invites.ts';
+import { boundInvite, markInvite } from '../upgrade/invitations.ts';
 import type { Handlers } from './handlers.ts';
 
 const log = createLogger('native-handlers');
@@ -43,24 +44,7 @@ export interface NativeHandlerDeps {
   announceConversation(conversationId: string): ConversationSummary;
 }
 
-const NO_INVITES = 'Set up encrypted chat first: invites need a Switchboard encrypted-chat account, and it must be running.';
-
-// Only the contract's fields cross to the renderer, whatever else an adapter's objects carry.
-function toInvite(accountId: string, i: InviteInfo): Invite {
-  return {
-    accountId,
-    id: i.id,
-    kind: i.kind,
-    label: i.label,
-    link: i.link,
-    shortLink: i.shortLink,
-    createdAt: i.createdAt,
-    expiresAt: i.expiresAt,
-    maxUses: i.maxUses,
-    uses: i.uses,
-    state: i.state,
-  };
-}
+export const NO_INVITES = 'Set up encrypted chat first: invites need a Switchboard encrypted-chat account, and it must be running.';
 
 function toQuarantineEntry(accountId: string, q: QuarantinedAccept): QuarantineEntry {
   return {
@@ -169,7 +153,15 @@ export function nativeHandlers(ctx: CoreContext, deps: NativeHandlerDeps): Pick<
       const { row, invites } = invitesOf(p.accountId);
       const before = attempt(() => invites.list()).find((i) => i.id === p.inviteId);
       await attemptAsync(() => invites.revoke(p.inviteId));
+      const bound = boundInvite(db, row.id, p.inviteId);
+      markInvite(db, row.id, p.inviteId, 'revoked');
       ctx.emit({ type: 'invites.changed', accountId: row.id });
+      if (bound) {
+        // An invite made for a contact: its card and its conversation's upgrade banner change.
+        ctx.emit({ type: 'contact.updated', contactId: bound.contact_id });
+        const convId = pluck(db, 'SELECT id FROM conversations WHERE contact_id = ?').get(bound.contact_id) as string | undefined;
+        if (convId) deps.announceConversation(convId);
+      }
       const after = attempt(() => invites.list()).find((i) => i.id === p.inviteId);
       const revoked = after ?? (before ? { ...before, state: 'revoked' as const } : undefined);
       if (!revoked) throw new ApiError('not-found', 'That invite does not exist.');

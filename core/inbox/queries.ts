@@ -1,6 +1,7 @@
 import type { ConversationSummary, Message, Page, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { CONTENT_SUMMARY_COLUMNS, type ContentSummaryRow } from '../content/store.ts';
+import { INVITATION_COLUMNS, type InvitationSummaryRow } from '../upgrade/invitations.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import type { ConversationFolder, ConversationRow, MessageRow } from '../store/rows.ts';
 import { CONVERSATION_SELECT, toConversationSummary, toMessage } from './views.ts';
@@ -45,8 +46,9 @@ export function listConversations(
  * test. The bubble's content columns come along by primary key; the original and HTML never do.
  */
 export function messagePageSql(withCursor: boolean): string {
-  return `SELECT m.*, ${CONTENT_SUMMARY_COLUMNS} FROM messages m
+  return `SELECT m.*, ${CONTENT_SUMMARY_COLUMNS}, ${INVITATION_COLUMNS} FROM messages m
   LEFT JOIN message_content mc ON mc.message_seq = m.seq
+  LEFT JOIN message_invitations mi ON mi.message_seq = m.seq
   WHERE m.conversation_id = @conversationId${withCursor ? ' AND (m.sent_at, m.seq) < (@at, @seq)' : ''}
   ORDER BY m.sent_at DESC, m.seq DESC LIMIT @limit`;
 }
@@ -60,7 +62,7 @@ export function messagePage(
 ): Page<Message> {
   const [at, seq] = cursor ? decodeCursor(cursor, ['number', 'number']) : [0, 0];
   const params = { conversationId, limit, ...(cursor ? { at, seq } : {}) };
-  const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as (MessageRow & ContentSummaryRow)[];
+  const rows = stmt(ctx.db, messagePageSql(!!cursor)).all(params) as (MessageRow & ContentSummaryRow & InvitationSummaryRow)[];
   const oldest = rows.length === limit ? rows.at(-1) : undefined;
   return {
     items: rows.reverse().map((r) => toMessage(ctx.db, r)),

@@ -1,6 +1,7 @@
 import type { ConversationSummary, Message, MessageStatus, Protocol, Rating, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { contentSummary, parseAttachments, type ContentSummaryRow } from '../content/store.ts';
+import { invitationSummary, openInvites, type InvitationSummaryRow } from '../upgrade/invitations.ts';
 import { decideRoute, getContactRow } from '../contacts/routes.ts';
 import { hasLeft } from '../groups/membership.ts';
 import { parseFacts } from '../ingest/validate.ts';
@@ -16,11 +17,13 @@ const PREVIEW_CHARS = 140;
  * A stored message as the api shows it. A row that already carries the content summary columns (a
  * page joins them) is used as it is; any other row costs one primary-key lookup.
  */
-export function toMessage(db: Db, row: MessageRow & Partial<ContentSummaryRow>): Message {
+export function toMessage(db: Db, row: MessageRow & Partial<ContentSummaryRow> & Partial<InvitationSummaryRow>): Message {
   const content = 'has_original' in row ? row : contentSummary(db, row.seq);
+  const invitation = 'invitation_state' in row ? row : invitationSummary(db, row.seq);
   return {
     id: row.id,
     conversationId: row.conversation_id,
+    kind: row.kind,
     direction: row.direction,
     senderName: row.sender_name,
     protocol: row.protocol,
@@ -35,11 +38,16 @@ export function toMessage(db: Db, row: MessageRow & Partial<ContentSummaryRow>):
     hasOriginal: content?.has_original === 1,
     attachments: parseAttachments(content?.attachments ?? null),
     problem: content?.problem ?? null,
+    invitation: invitation?.invitation_state ? { state: invitation.invitation_state, error: invitation.invitation_error ?? null } : null,
   };
 }
 
 /** The padlock of a conversation: the rating of the route its next message will take. */
-export function conversationRating(ctx: CoreContext, row: ConversationRow, settings: Settings): { rating: Rating; protocols: Protocol[] } {
+export function conversationRating(
+  ctx: CoreContext,
+  row: ConversationRow,
+  settings: Settings,
+): { rating: Rating; protocols: Protocol[]; upgrade: ConversationSummary['upgrade'] } {
   if (row.kind === 'group') {
     const account = row.account_id ? ctx.accounts.view(row.account_id) : null;
     const facts =
@@ -47,26 +55,41 @@ export function conversationRating(ctx: CoreContext, row: ConversationRow, setti
       parseFacts(row.facts) ??
       UNKNOWN_FACTS;
     const protocol = account?.protocol ?? (pluck(ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(row.account_id) as Protocol | undefined);
-    return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [] };
+    return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [], upgrade: null };
   }
   const contact = row.contact_id ? getContactRow(ctx, row.contact_id) : undefined;
-  if (!contact) return { rating: rate(UNKNOWN_FACTS), protocols: [] };
+  if (!contact) return { rating: rate(UNKNOWN_FACTS), protocols: [], upgrade: null };
   const { decision, candidates } = decideRoute(ctx, contact, settings);
   const protocols = [...new Set(candidates.map((c) => c.protocol))];
+  let rating: Rating;
   switch (decision.kind) {
     case 'send':
-      return { rating: decision.route.rating, protocols };
+      rating = decision.route.rating;
+      break;
     case 'needs-decision':
-      return { rating: (decision.available ?? decision.best).rating, protocols };
+      rating = (decision.available ?? decision.best).rating;
+      break;
     case 'no-route':
-      return { rating: rate(UNKNOWN_FACTS), protocols };
+      rating = rate(UNKNOWN_FACTS);
+      break;
   }
+  return { rating, protocols, upgrade: upgradeState(ctx, row, contact.id, protocols) };
+}
+
+/**
+ * Whether this conversation can be upgraded to encrypted chat: its contact is reached by email and
+ * not natively, it is not a request, and a native account exists to invite from.
+ */
+function upgradeState(ctx: CoreContext, row: ConversationRow, contactId: string, protocols: Protocol[]): ConversationSummary['upgrade'] {
+  if (row.request === 1 || !protocols.includes('email') || protocols.includes('native')) return null;
+  if (!pluck(ctx.db, `SELECT 1 FROM accounts WHERE protocol = 'native' LIMIT 1`).get()) return null;
+  return openInvites(ctx.db, contactId, ctx.now()).length > 0 ? 'invited' : 'possible';
 }
 
 type RowWithLast = ConversationRow & { last_body: string | null };
 
 export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settings: Settings): ConversationSummary {
-  const { rating, protocols } = conversationRating(ctx, row, settings);
+  const { rating, protocols, upgrade } = conversationRating(ctx, row, settings);
   const body = row.last_body;
   return {
     id: row.id,
@@ -85,6 +108,7 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
     disappearingSeconds: row.disappear_seconds,
     accountId: row.kind === 'group' ? row.account_id : null,
     left: hasLeft(row),
+    upgrade,
   };
 }
 

@@ -1,6 +1,8 @@
-import type { AdapterEvent, Protocol } from '../../adapters/contract.ts';
+import type { AdapterEvent, MessageContent, Protocol } from '../../adapters/contract.ts';
 import type { CoreContext } from '../context.ts';
 import { directConversation, groupConversation, normaliseAddress, resolveIdentity } from '../contacts/resolve.ts';
+import { boundInvite, markInvite, storeInvitation, validInvitation } from '../upgrade/invitations.ts';
+import { linkIdentity } from '../upgrade/link.ts';
 import { syncGroupConversation } from '../groups/membership.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import { createLogger, errorText } from '../log/logger.ts';
@@ -56,9 +58,17 @@ interface BatchEffects {
   routes: Set<string>;
   /** The earliest deadline of a disappearing message stored, if any. */
   firstExpiry: number | null;
+  /** Messages stored with an invitation to encrypted chat (by id), offered to the user. */
+  invitations: string[];
+  /** Contacts whose routes changed (a native identity linked to them), and conversations emptied into another. */
+  contacts: Set<string>;
+  removedConversations: string[];
 }
 
 const noEffects = (): BatchEffects => ({
+  invitations: [],
+  contacts: new Set(),
+  removedConversations: [],
   added: [],
   updated: [],
   conversations: new Set(),
@@ -72,6 +82,8 @@ const noEffects = (): BatchEffects => ({
 export interface IngestHooks {
   /** An account reported a peer or a route's facts (stored by now). */
   routesChanged?(accountId: string): void;
+  /** Messages carrying an invitation to encrypted chat were stored (by id). */
+  invitationsArrived?(messageIds: readonly string[]): void;
 }
 
 /**
@@ -282,6 +294,13 @@ export class Ingestor {
       }
     }
     this.announceSafely(effects);
+    if (effects.invitations.length > 0) {
+      try {
+        this.hooks.invitationsArrived?.(effects.invitations);
+      } catch (e) {
+        log.error('reacting to an invitation failed', { error: errorText(e) });
+      }
+    }
   }
 
   /**
@@ -411,12 +430,23 @@ export class Ingestor {
       log.warn('peer for an unknown account dropped', { accountId: e.accountId });
       return;
     }
+    fx.routes.add(e.accountId);
+    // They accepted an invite made for a contact (the upgrade of an email chat): they join that contact.
+    const bound = e.inviteId !== undefined ? boundInvite(db, e.accountId, e.inviteId) : undefined;
+    if (bound?.state === 'active' && protocol === 'native') {
+      const linked = linkIdentity(this.ctx, e.accountId, e.peer, bound.contact_id);
+      markInvite(db, e.accountId, bound.invite_id, 'linked');
+      fx.conversations.add(linked.conversationId);
+      fx.contacts.add(bound.contact_id);
+      if (linked.systemMessageId) fx.added.push(linked.systemMessageId);
+      if (linked.removedConversationId) fx.removedConversations.push(linked.removedConversationId);
+      return;
+    }
     const now = this.ctx.now();
     const identity = resolveIdentity(db, e.accountId, protocol, e.peer, now);
     const contactName = pluck(db, 'SELECT display_name FROM contacts WHERE id = ?').get(identity.contact_id) as string;
     const conv = directConversation(db, identity.contact_id, contactName, now, { request: e.request });
     fx.conversations.add(conv.row.id);
-    fx.routes.add(e.accountId);
   }
 
   /**
@@ -514,6 +544,7 @@ export class Ingestor {
       .get(id, conv.id, e.accountId, e.remoteId, identityId, direction, senderName, protocol, e.text, sentAt, now, direction === 'in' ? 'received' : 'sent', factsIdOf(db, facts), timer, deadline) as number;
     // Subject, original, HTML, attachments: in the message's own transaction, so neither exists without the other.
     storeContent(db, seq, e.content);
+    this.applyInvitation(e.accountId, { seq, id, direction, kind: conv.kind }, e.content, fx);
     // A conversation that starts with a disappearing message starts with its timer (its sender's
     // setting, whose own announcement may have come before the conversation existed).
     if (created && timer > 0) stmt(db, 'UPDATE conversations SET disappear_seconds = ? WHERE id = ?').run(timer, conv.id);
@@ -525,18 +556,42 @@ export class Ingestor {
   }
 
   /**
+   * The invitation to encrypted chat a message carries (an email's `Switchboard-Invite`), offered to
+   * the user. Only in a 1:1 chat, and never over the native protocol itself.
+   */
+  private applyInvitation(
+    accountId: string,
+    m: { seq: number; id: string; direction: 'in' | 'out'; kind: ConversationRow['kind'] },
+    content: MessageContent | undefined,
+    fx: BatchEffects,
+  ): void {
+    if (!content?.invitation) return;
+    const link = validInvitation(content.invitation);
+    if (link === null || m.kind !== 'direct' || this.protocolOf(accountId) === 'native') {
+      log.info('an invitation that is not a valid invite link, or not in a 1:1 chat, ignored', { accountId });
+      return;
+    }
+    if (stmt(this.ctx.db, 'SELECT 1 FROM message_invitations WHERE message_seq = ?').get(m.seq)) return;
+    storeInvitation(this.ctx.db, m.seq, link, m.direction === 'in' ? 'offered' : 'sent');
+    if (m.direction === 'in') fx.invitations.push(m.id);
+  }
+
+  /**
    * The body of a message stored from its headers: its text (and so its search entry, by trigger),
    * content and facts are replaced. A message gone meanwhile (deleted, disappeared) stays gone.
    */
   private applyBody(e: Extract<AdapterEvent, { type: 'message-body' }>, fx: BatchEffects): void {
     const { db } = this.ctx;
-    const row = stmt(db, 'SELECT seq, id, conversation_id FROM messages WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.remoteId) as
-      | Pick<MessageRow, 'seq' | 'id' | 'conversation_id'>
-      | undefined;
+    const row = stmt(
+      db,
+      'SELECT m.seq, m.id, m.conversation_id, m.direction, c.kind FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.account_id = ? AND m.remote_id = ?',
+    ).get(e.accountId, e.remoteId) as (Pick<MessageRow, 'seq' | 'id' | 'conversation_id' | 'direction'> & { kind: ConversationRow['kind'] }) | undefined;
     if (!row) return;
     stmt(db, 'UPDATE messages SET body = ?, facts_id = coalesce(?, facts_id) WHERE seq = ?').run(e.text, e.facts ? factsIdOf(db, e.facts) : null, row.seq);
     stmt(db, 'DELETE FROM message_content WHERE message_seq = ?').run(row.seq);
     storeContent(db, row.seq, e.content);
+    // A mail listed from its headers brings its invitation with its body.
+    this.applyInvitation(e.accountId, { seq: row.seq, id: row.id, direction: row.direction, kind: row.kind }, e.content, fx);
     fx.updated.push(row.id);
     fx.conversations.add(row.conversation_id);
   }
@@ -556,6 +611,8 @@ export class Ingestor {
   }
 
   private announceMessages(fx: BatchEffects): void {
+    for (const id of fx.removedConversations) this.ctx.emit({ type: 'conversation.removed', conversationId: id });
+    for (const id of fx.contacts) this.ctx.emit({ type: 'contact.updated', contactId: id });
     if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
@@ -609,6 +666,9 @@ function isStorageFault(e: unknown): boolean {
 function mergeEffects(into: BatchEffects, from: BatchEffects): void {
   into.added.push(...from.added);
   into.updated.push(...from.updated);
+  into.invitations.push(...from.invitations);
+  into.removedConversations.push(...from.removedConversations);
+  for (const c of from.contacts) into.contacts.add(c);
   for (const c of from.conversations) into.conversations.add(c);
   for (const a of from.routes) into.routes.add(a);
   if (from.firstExpiry !== null && (into.firstExpiry === null || from.firstExpiry < into.firstExpiry)) into.firstExpiry = from.firstExpiry;

@@ -62,6 +62,8 @@ const content = z.strictObject({
     .transform((list) => list.slice(0, MAX_ATTACHMENTS))
     .optional(),
   problem: capped(2000).optional(),
+  // A malformed invitation costs the invitation, never the message (ingest checks the link itself).
+  invitation: z.strictObject({ link: z.string() }).optional().catch(undefined),
 });
 
 export const adapterEventSchema = z.discriminatedUnion('type', [
@@ -97,7 +99,7 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('route-facts'), accountId: shortText, target: shortText, facts: securityFactsSchema }),
   z.strictObject({ type: z.literal('error'), accountId: shortText, error: z.string().max(2000) }),
-  z.strictObject({ type: z.literal('peer'), accountId: shortText, peer: person, request: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('peer'), accountId: shortText, peer: person, request: z.boolean().optional(), inviteId: shortText.optional() }),
   z.strictObject({ type: z.literal('group'), accountId: shortText, roomId: shortText, title: z.string().max(500), left: z.boolean() }),
   z.strictObject({ type: z.literal('disappearing'), accountId: shortText, conversation, seconds: timerSeconds }),
   z.strictObject({ type: z.literal('changed'), accountId: shortText, topic: z.enum(['invites', 'quarantine', 'identity']) }),

@@ -1,4 +1,5 @@
-import { AdapterSendError, type RemoteConversationRef, type SendErrorClass } from '../../adapters/contract.ts';
+import { AdapterSendError, type OutgoingMessage, type RemoteConversationRef, type SendErrorClass } from '../../adapters/contract.ts';
+import { invitationLink } from '../upgrade/invitations.ts';
 import type { CoreContext } from '../context.ts';
 import { decideRoute, getContactRow, identityFacts } from '../contacts/routes.ts';
 import { hasLeft, LEFT_GROUP_REASON } from '../groups/membership.ts';
@@ -212,8 +213,12 @@ export class Outbox {
             reject(new AdapterSendError('network', `The server did not answer within ${Math.round(this.sendTimeoutMs / 1000)} s.`));
           }, this.sendTimeoutMs);
         });
+        const out: OutgoingMessage = { clientId: msg.id, accountId: row.account_id, conversation: ref, text: msg.body };
+        // An invitation to encrypted chat goes with its email (upgrade): the adapter adds its header.
+        const invitation = msg.direction === 'out' ? invitationLink(db, msg.seq) : undefined;
+        if (invitation !== undefined) out.invitation = { link: invitation };
         const receipt = await Promise.race([
-          adapter.send({ clientId: msg.id, accountId: row.account_id, conversation: ref, text: msg.body }, abort.signal),
+          adapter.send(out, abort.signal),
           deadline,
         ]);
         this.succeeded(msg, row, receipt.remoteId);

@@ -7,6 +7,7 @@ export const DEFAULT_SETTINGS: Settings = {
   padlockStyle: 'explain',
   receiptsOnWeakRoutes: false,
   securityDialogs: true,
+  autoAcceptInvitations: false,
   theme: 'system',
 };
 
@@ -39,6 +40,7 @@ export function getSettings(db: Db): Settings {
     if (o.padlockStyle === 'explain' || o.padlockStyle === 'quiet') s.padlockStyle = o.padlockStyle;
     if (typeof o.receiptsOnWeakRoutes === 'boolean') s.receiptsOnWeakRoutes = o.receiptsOnWeakRoutes;
     if (typeof o.securityDialogs === 'boolean') s.securityDialogs = o.securityDialogs;
+    if (typeof o.autoAcceptInvitations === 'boolean') s.autoAcceptInvitations = o.autoAcceptInvitations;
     if (o.theme === 'system' || o.theme === 'light' || o.theme === 'dark') s.theme = o.theme;
   }
   return s;

@@ -71,10 +71,12 @@ describe('migrate', () => {
     expect(ours.map((t) => t.name).sort()).toEqual([
       'accounts',
       'adapter_state',
+      'contact_invites',
       'contacts',
       'conversations',
       'identities',
       'message_content',
+      'message_invitations',
       'messages',
       'outbox',
       'remote_content_senders',

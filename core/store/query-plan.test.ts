@@ -60,19 +60,21 @@ describe.each(databases())('query plans ($label)', ({ db, conversationId }) => {
     expect(p.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 
-  it('conversation first page walks messages_conversation, sorts nothing, joins content by primary key', () => {
+  it('conversation first page walks messages_conversation, sorts nothing, joins content and invitation by primary key', () => {
     const p = plan(db, messagePageSql(false), PAGE_FIRST(conversationId));
     expect(p).toEqual([
       expect.stringMatching(/^SEARCH m USING INDEX messages_conversation \(conversation_id=\?\)$/),
       expect.stringMatching(/^SEARCH mc USING INTEGER PRIMARY KEY \(rowid=\?\)( LEFT-JOIN)?$/),
+      expect.stringMatching(/^SEARCH mi USING INTEGER PRIMARY KEY \(rowid=\?\)( LEFT-JOIN)?$/),
     ]);
   });
 
-  it('conversation cursor page seeks into messages_conversation, sorts nothing, joins content by primary key', () => {
+  it('conversation cursor page seeks into messages_conversation, sorts nothing, joins content and invitation by primary key', () => {
     const p = plan(db, messagePageSql(true), PAGE_NEXT(conversationId));
     expect(p).toEqual([
       expect.stringMatching(/^SEARCH m USING INDEX messages_conversation \(conversation_id=\? AND sent_at<\?/),
       expect.stringMatching(/^SEARCH mc USING INTEGER PRIMARY KEY \(rowid=\?\)( LEFT-JOIN)?$/),
+      expect.stringMatching(/^SEARCH mi USING INTEGER PRIMARY KEY \(rowid=\?\)( LEFT-JOIN)?$/),
     ]);
   });
 

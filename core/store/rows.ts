@@ -78,6 +78,8 @@ export interface MessageRow {
   disappear_seconds: number;
   /** When the message is deleted (ms); null while kept or before its countdown started. */
   expires_at: number | null;
+  /** `system`: a line Switchboard added (migration 007), not something a person wrote. */
+  kind: 'chat' | 'system';
 }
 
 export interface OutboxRow {

@@ -122,6 +122,8 @@ export interface PeerView {
   request: boolean;
   timer: number;
   relay: string | null;
+  /** The invite of ours they accepted, when they came that way. */
+  inviteId: string | null;
 }
 
 const DEFAULT_EXPIRY_S: Record<InviteKindCode, number | null> = {
@@ -533,6 +535,7 @@ export class NativeClient {
       request: rel.request,
       timer: rel.timer,
       relay: rel.theirs?.relay ?? null,
+      inviteId: rel.origin.by === 'them' ? rel.origin.inviteId : null,
     };
   }
 

@@ -19,7 +19,14 @@ export const CALL_TIMEOUT_MS: typeof Commands.CALL_TIMEOUT_MS = 15_000;
 /** See SLOW_CALL_TIMEOUT_MS in core/api/commands.ts. */
 export const SLOW_CALL_TIMEOUT_MS: typeof Commands.SLOW_CALL_TIMEOUT_MS = 45_000;
 /** See SLOW_COMMANDS in core/api/command-names.ts. */
-export const SLOW_COMMANDS: typeof CommandNames.SLOW_COMMANDS = ['accounts.add', 'accounts.update', 'accounts.discover', 'messages.attachment'];
+export const SLOW_COMMANDS: typeof CommandNames.SLOW_COMMANDS = [
+  'accounts.add',
+  'accounts.update',
+  'accounts.discover',
+  'messages.attachment',
+  'conversations.upgrade',
+  'invitations.respond',
+];
 
 /** How long the renderer waits for a command's answer: longer for those that wait for a remote server. */
 export function callTimeoutFor(command: string): number {

@@ -6,6 +6,7 @@ import { App } from './App.tsx';
 import { NoTokenPage } from './views/NoTokenPage.tsx';
 import './styles.css';
 import './styles-invites.css';
+import './styles-upgrade.css';
 import './styles-groups.css';
 import './styles-accounts.css';
 import './styles-mail.css';

@@ -12,6 +12,7 @@ import { useNotify } from '../state/notify.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
 import { PadlockButton } from './Padlock.tsx';
+import { ContactInvites } from './ContactInvites.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
 import { SafetyNumberPanel } from './SafetyNumberPanel.tsx';
 import { SecurityReasons } from './SecurityReasons.tsx';
@@ -136,6 +137,7 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
                   />
                 ))}
               </ul>
+              <ContactInvites invites={contact.invites} onChanged={() => setVersion((v) => v + 1)} />
             </>
           )}
         </>

@@ -4,6 +4,7 @@ import type { Message } from '../../../core/api/types.ts';
 import { statusLabel } from '../format/labels.ts';
 import { clockTime, fullDateTime } from '../format/time.ts';
 import { ExpiryBadge } from './ExpiryBadge.tsx';
+import { InvitationCard } from './InvitationCard.tsx';
 import { MessageBody } from './MessageBody.tsx';
 import { PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
@@ -24,9 +25,21 @@ interface MessageItemProps {
   /** For a message waiting for a safer route: send it now by what is available. */
   onSendNow: (message: Message) => void;
   onCancel: (message: Message) => void;
+  /** The message changed here (an invitation answered). */
+  onChanged: (message: Message) => void;
 }
 
-export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, showSubject = false, onPin, onRetry, onSendNow, onCancel }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message: m, showSender, showProtocol, firstOfRun, showSubject = false, onPin, onRetry, onSendNow, onCancel, onChanged }: MessageItemProps) {
+  if (m.kind === 'system') {
+    return (
+      <div className="system-line" role="note" data-message-id={m.id}>
+        <span>{m.text}</span>
+        <time dateTime={new Date(m.sentAt).toISOString()} title={fullDateTime(m.sentAt)}>
+          {clockTime(m.sentAt)}
+        </time>
+      </div>
+    );
+  }
   const status = statusLabel(m.status, m.error);
   return (
     <div
@@ -35,7 +48,7 @@ export const MessageItem = memo(function MessageItem({ message: m, showSender, s
     >
       <div className={`bubble${m.problem !== null ? ' bubble-problem' : ''}`}>
         {showSender && <div className="message-sender">{m.senderName}</div>}
-        <MessageBody message={m} showSubject={showSubject} />
+        {m.invitation ? <InvitationCard message={m} onChanged={onChanged} /> : <MessageBody message={m} showSubject={showSubject} />}
         <div className="message-meta">
           {m.pinned && (
             <span role="img" aria-label="Pinned" className="message-pin-flag">

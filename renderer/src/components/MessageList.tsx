@@ -29,9 +29,10 @@ interface MessageListProps {
   onRetry: (message: Message) => void;
   onSendNow: (message: Message) => void;
   onCancel: (message: Message) => void;
+  onChanged: (message: Message) => void;
 }
 
-export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin, onRetry, onSendNow, onCancel }: MessageListProps) {
+export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin, onRetry, onSendNow, onCancel, onChanged }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   const now = useNow(60_000);
   // Distance from the bottom before the last render, to keep the place when older pages land.
@@ -107,6 +108,7 @@ export function MessageList({ window: w, focused, isGroup, multiProtocol, onPin,
           onRetry={onRetry}
           onSendNow={onSendNow}
           onCancel={onCancel}
+          onChanged={onChanged}
         />
       </Fragment>,
     );

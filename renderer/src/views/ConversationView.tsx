@@ -12,6 +12,7 @@ import { LeftGroupBar } from '../components/LeftGroupBar.tsx';
 import { MessageList } from '../components/MessageList.tsx';
 import { PinnedStrip } from '../components/PinnedStrip.tsx';
 import { RequestBar } from '../components/RequestBar.tsx';
+import { UpgradeBanner } from '../components/UpgradeBanner.tsx';
 import { timerLabel } from '../format/disappearing.ts';
 import { describeError } from '../format/errors.ts';
 import { useAccounts } from '../state/accounts.tsx';
@@ -166,11 +167,13 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
           onRetry={onRetry}
           onSendNow={onSendNow}
           onCancel={onCancel}
+          onChanged={messages.upsert}
         />
       </MessageContentContext>
       {fullMessage && <FullMessageDialog message={fullMessage} onClose={() => setFullMessage(null)} />}
       {conversation.request && <RequestBar conversation={conversation} onAccepted={onRequestAccepted} onDeleted={onClose} />}
       {conversation.left && <LeftGroupBar />}
+      {!conversation.request && <UpgradeBanner conversation={conversation} />}
       <Composer
         rating={conversation.rating}
         placeholder={`Message ${conversation.title}`}

@@ -110,6 +110,12 @@ export function SettingsView({ onClose, onInviteAccepted }: SettingsViewProps) {
                 checked={settings.securityDialogs}
                 onChange={(securityDialogs) => update({ securityDialogs })}
               />
+              <Toggle
+                label="Accept invitations to encrypted chat automatically from people you have written to"
+                description="An invitation that comes by email from someone you have sent messages to is accepted without asking. Invitations from anyone else always ask first."
+                checked={settings.autoAcceptInvitations}
+                onChange={(autoAcceptInvitations) => update({ autoAcceptInvitations })}
+              />
             </section>
             <section className="settings-section" aria-labelledby="settings-appearance">
               <h2 id="settings-appearance">Appearance</h2>

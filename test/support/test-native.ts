@@ -187,7 +187,13 @@ export class TestInvites implements InviteActions {
    */
   private welcome(person: RemotePerson, invite: MadeInvite | undefined): void {
     this.adapter.knownPeers.add(person.address);
-    this.adapter.emitRaw({ type: 'peer', accountId: this.adapter.accountId, peer: person, request: invite?.kind === 'address' });
+    this.adapter.emitRaw({
+      type: 'peer',
+      accountId: this.adapter.accountId,
+      peer: person,
+      request: invite?.kind === 'address',
+      ...(invite ? { inviteId: invite.id } : {}),
+    });
   }
 
   private state(i: MadeInvite): InviteInfo['state'] {

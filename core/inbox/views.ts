@@ -78,11 +78,19 @@ export function conversationRating(
 
 /**
  * Whether this conversation can be upgraded to encrypted chat: its contact is reached by email and
- * not natively, it is not a request, and a native account exists to invite from.
+ * not natively, it is not a request, a native account exists to invite from, and no invitation of
+ * theirs waits for an answer here.
  */
 function upgradeState(ctx: CoreContext, row: ConversationRow, contactId: string, protocols: Protocol[]): ConversationSummary['upgrade'] {
   if (row.request === 1 || !protocols.includes('email') || protocols.includes('native')) return null;
   if (!pluck(ctx.db, `SELECT 1 FROM accounts WHERE protocol = 'native' LIMIT 1`).get()) return null;
+  // They invited the user already: the answer is Accept on their invitation, not a second invite.
+  const offered = pluck(
+    ctx.db,
+    `SELECT 1 FROM message_invitations mi JOIN messages m ON m.seq = mi.message_seq
+     WHERE m.conversation_id = ? AND m.direction = 'in' AND mi.state = 'offered' LIMIT 1`,
+  ).get(row.id);
+  if (offered) return null;
   return openInvites(ctx.db, contactId, ctx.now()).length > 0 ? 'invited' : 'possible';
 }
 

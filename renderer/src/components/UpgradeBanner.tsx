@@ -1,20 +1,23 @@
 /**
  * Above the composer of a chat that goes by email while an encrypted route could exist: says so
  * plainly and offers the upgrade (an invitation by email). Once sent, says what happens meanwhile.
+ * "Not now" hides the offer for this conversation on this device.
  */
 import { useState } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { useNotify } from '../state/notify.tsx';
-import { LockGlyph } from './icons.tsx';
+import { dismissUpgrade, upgradeDismissed } from '../state/upgradeDismissals.ts';
+import { CloseIcon, LockGlyph } from './icons.tsx';
 
 export function UpgradeBanner({ conversation }: { conversation: ConversationSummary }) {
   const bridge = useBridge();
   const notify = useNotify();
   const [busy, setBusy] = useState(false);
+  const [hidden, setHidden] = useState(() => upgradeDismissed(conversation.id));
   const name = conversation.title;
-  if (conversation.upgrade === null) return null;
+  if (conversation.upgrade === null || (conversation.upgrade === 'possible' && hidden)) return null;
 
   const upgrade = () => {
     setBusy(true);
@@ -33,16 +36,30 @@ export function UpgradeBanner({ conversation }: { conversation: ConversationSumm
       {conversation.upgrade === 'possible' ? (
         <>
           <p className="upgrade-text">
-            Messages to {name} go by email, which mail servers can read. Invite {name} to end-to-end encrypted chat: the invitation goes
-            by email, and this conversation continues encrypted once {name} accepts.
+            <strong>Messages to {name} go by email</strong>, which mail servers can read. Invite them to end-to-end encrypted chat; this
+            conversation continues, encrypted, once they accept.
           </p>
-          <button type="button" className="button button-primary" disabled={busy} onClick={upgrade}>
-            Upgrade to encrypted chat
-          </button>
+          <div className="upgrade-actions">
+            <button type="button" className="button button-primary" disabled={busy} onClick={upgrade}>
+              Upgrade to encrypted chat
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Not now"
+              title="Not now"
+              onClick={() => {
+                dismissUpgrade(conversation.id);
+                setHidden(true);
+              }}
+            >
+              <CloseIcon />
+            </button>
+          </div>
         </>
       ) : (
         <p className="upgrade-text">
-          Invitation sent by email. Messages go by email until {name} accepts; you can revoke it from the contact details.
+          <strong>Invitation sent by email.</strong> Messages go by email until {name} accepts. You can revoke it in the contact details.
         </p>
       )}
     </section>

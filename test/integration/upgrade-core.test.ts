@@ -108,6 +108,17 @@ describe('a received invitation', () => {
     expect((await messages(bob.id)).map((m) => m.kind)).toEqual(['chat', 'system']);
   });
 
+  it('while their invitation waits for an answer, no upgrade of our own is offered', async () => {
+    await h.addAccount('native', 'me-native');
+    const link = h.net.outsideInvite({ address: 'bob-native', displayName: 'Bob (native)' });
+    const bob = await mailFrom('bob@example.com', 'Bob', 'Let us chat encrypted.', link);
+    expect(bob.request).toBe(false);
+    expect(bob.upgrade).toBeNull();
+    const [offer] = await messages(bob.id);
+    await h.core.call('invitations.respond', { messageId: offer!.id, accept: false });
+    expect((await h.core.call('conversations.get', { conversationId: bob.id })).upgrade).toBe('possible');
+  });
+
   it('without a native account, accepting fails in words and the invitation can be tried again', async () => {
     const bob = await mailFrom('bob@example.com', 'Bob', 'Let us chat encrypted.', 'switchboard://invite/1/test-elsewhere');
     const [offer] = await messages(bob.id);

@@ -162,6 +162,34 @@ describe('upgrading an email contact to encrypted chat', () => {
     expect((await bob.h.core.call('conversations.list', {})).items).toHaveLength(1);
   });
 
+  it('with the relay down, sending asks first: "wait" goes by the native route once it is back, "send anyway" goes by email', async () => {
+    await relay.stop();
+    await until(() => !ada.h.core.ctx.accounts.isAvailable(ada.native.id), 'Ada’s native route down', 20_000);
+    const asked = await ada.h.core.call('messages.send', { conversationId: atAda.id, text: 'wait for it', clientId: 'wait-for-it-1' });
+    expect(asked.kind).toBe('needs-decision');
+    // Email between two Switchboards is Autocrypt-encrypted by now (grey): less secure, but still end to end.
+    if (asked.kind === 'needs-decision') {
+      expect(asked.available?.identity.protocol).toBe('email');
+      expect(asked.question).toMatch(asked.available?.rating.colour === 'red' ? /leave end-to-end encryption/ : /is not reachable right now\. Send now by Email \(grey, \d+%\), which is less secure/);
+    }
+    const waiting = await ada.h.core.call('messages.send', { conversationId: atAda.id, text: 'wait for it', clientId: 'wait-for-it-1', decision: 'wait' });
+    expect(waiting.kind === 'queued' && waiting.message.status).toBe('waiting-route');
+    await relay.restart();
+    const got = await waitFor(bob, atBob.id, (m) => m.text === 'wait for it', 'the waiting message at Bob');
+    expect(got.protocol).toBe('native');
+
+    await relay.stop();
+    await until(() => !ada.h.core.ctx.accounts.isAvailable(ada.native.id), 'Ada’s native route down again', 20_000);
+    const anyway = await ada.h.core.call('messages.send', { conversationId: atAda.id, text: 'by mail then', decision: 'send-anyway' });
+    expect(anyway.kind === 'queued' && anyway.message.protocol).toBe('email');
+    const mail = await waitFor(bob, atBob.id, (m) => m.text === 'by mail then', 'the mail at Bob');
+    expect(mail.protocol).toBe('email');
+    expect(mail.rating.colour).not.toBe('green');
+    expect(mail.rating.colour).toBe(asked.kind === 'needs-decision' ? asked.available?.rating.colour : 'none');
+    await relay.restart();
+    await until(() => ada.h.core.ctx.accounts.isAvailable(ada.native.id) && bob.h.core.ctx.accounts.isAvailable(bob.native.id), 'native routes back', 20_000);
+  });
+
   it('both restart: one contact, one conversation, the history and the green route survive', async () => {
     for (const p of [ada, bob]) {
       await p.h.restart({ registry: registry() });

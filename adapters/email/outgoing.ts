@@ -57,6 +57,9 @@ export async function sendMail(out: OutgoingMessage, ctx: OutgoingContext, signa
   return { remoteId: rec.messageId, sentAt: rec.sentAt };
 }
 
+/** The subject of an invitation to encrypted chat that is not a reply. */
+export const INVITATION_SUBJECT = 'Invitation to end-to-end encrypted chat';
+
 async function compose(out: OutgoingMessage, ctx: OutgoingContext): Promise<NonNullable<ReturnType<MailState['sent']>>> {
   const { to, thread } = recipientsOf(out, ctx.state);
   if (to.length === 0) throw new AdapterSendError('permanent', 'This email thread has nobody to send to.');
@@ -67,7 +70,9 @@ async function compose(out: OutgoingMessage, ctx: OutgoingContext): Promise<NonN
   const domain = ctx.self.address.split('@')[1] ?? 'switchboard.invalid';
   const messageId = `${randomUUID()}@${domain}`;
   const sentAt = ctx.now();
-  const subject = thread ? replySubject(thread.subject) || firstSubject(out.text) : firstSubject(out.text);
+  // An invitation that starts a thread says what it is, rather than quoting its greeting.
+  const fresh = out.invitation ? INVITATION_SUBJECT : firstSubject(out.text);
+  const subject = thread ? replySubject(thread.subject) || fresh : fresh;
   const mail: OutgoingMail = {
     from: ctx.self,
     to: to.map((address) => ({ address, name: '' })),

@@ -76,6 +76,8 @@ describe('Switchboard invites by email', () => {
 
     const raw = await rawOf(grace.user, id);
     expect(raw).not.toMatch(/multipart\/encrypted/i);
+    // A new thread says what it is in the subject, not the text's first line.
+    expect(raw).toMatch(/^Subject: Invitation to end-to-end encrypted chat\r?$/m);
     expect(raw).toMatch(/^Switchboard-Invite: v=1;\r?\n link\*0="switchboard:\/\/invite\/1\//m);
     for (const line of raw.split(/\r?\n/)) expect(line.length).toBeLessThanOrEqual(998);
     const headerLines = /^Switchboard-Invite:.*(?:\r?\n[ \t].*)*/m.exec(raw)?.[0].split(/\r?\n/) ?? [];

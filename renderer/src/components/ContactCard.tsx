@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Account, Contact, Route } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
+import { identityLabel } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { useApiEvent, useBridge } from '../state/bridgeContext.ts';
 import { useNotify } from '../state/notify.tsx';
@@ -33,7 +34,7 @@ function RouteItem({ route, chosen, pinned, account, onPin, onVerify }: RouteIte
     <li className={`route${chosen ? ' route-chosen' : ''}`}>
       <div className="route-head">
         <ProtocolBadge protocol={identity.protocol} />
-        <span className="route-address">{identity.address}</span>
+        <span className="route-address">{identityLabel(identity)}</span>
         <PadlockButton rating={route.rating} />
       </div>
       <div className="route-facts">

@@ -1,6 +1,6 @@
 /** Asked before a message leaves a safer route: send now on the weaker one, or wait. */
 import type { Route } from '../../../core/api/types.ts';
-import { PROTOCOL_LABEL } from '../format/labels.ts';
+import { identityLabel, PROTOCOL_LABEL } from '../format/labels.ts';
 import { Dialog } from './Dialog.tsx';
 import { LockGlyph } from './icons.tsx';
 import { PadlockBadge } from './Padlock.tsx';
@@ -21,7 +21,7 @@ function RouteLine({ route, note }: { route: Route; note: string }) {
     <li className="route-line">
       <PadlockBadge rating={route.rating} size="normal" />
       <ProtocolBadge protocol={route.identity.protocol} />
-      <span className="route-line-address">{route.identity.address}</span>
+      <span className="route-line-address">{identityLabel(route.identity)}</span>
       <span className="route-line-note">{note}</span>
     </li>
   );

@@ -1,5 +1,5 @@
 /** Words the UI shows for api values. Labels only: ratings themselves come from core. */
-import type { MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
+import type { Identity, MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
 
 /** Long names, as in the first-use and downgrade dialogs. */
 export const PROTOCOL_LABEL: Record<Protocol, string> = {
@@ -41,4 +41,12 @@ export function statusLabel(status: MessageStatus, error: string | null): string
     case 'failed':
       return `Failed: ${error ?? 'unknown error'}`;
   }
+}
+
+/**
+ * How a route's address reads: an encrypted-chat address is a local random id that means nothing
+ * to people, so the name the peer chose is shown instead.
+ */
+export function identityLabel(identity: Pick<Identity, 'protocol' | 'address' | 'displayName'>): string {
+  return identity.protocol === 'native' ? identity.displayName : identity.address;
 }

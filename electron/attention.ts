@@ -65,6 +65,7 @@ export class AttentionTracker {
       case 'invites.changed':
       case 'quarantine.changed':
       case 'contact.updated':
+      case 'conversation.reloaded':
         return false;
     }
   }

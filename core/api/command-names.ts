@@ -24,6 +24,8 @@ export const COMMAND_NAMES = [
   'contacts.get',
   'contacts.list',
   'contacts.pinRoute',
+  'contacts.merge',
+  'contacts.unmerge',
   'settings.get',
   'settings.set',
   'security.firstUseSeen',

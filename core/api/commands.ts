@@ -106,6 +106,13 @@ export const commandSchemas = {
    */
   'contacts.list': z.strictObject({ accountId: id.optional(), query: z.string().max(200).optional(), limit }),
   'contacts.pinRoute': z.strictObject({ contactId: id, identityId: id.nullable() }),
+  /**
+   * Merges one contact into another (the user says they are the same person): its routes and its
+   * conversation's messages join the other. Undo with `contacts.unmerge` (`Contact.merges`).
+   */
+  'contacts.merge': z.strictObject({ fromContactId: id, intoContactId: id }),
+  /** Undoes a merge: the merged contact, its conversation and its messages come back. */
+  'contacts.unmerge': z.strictObject({ mergeId: id }),
   'settings.get': z.strictObject({}),
   'settings.set': z.strictObject({
     padlockStyle: z.enum(['explain', 'quiet']).optional(),
@@ -207,6 +214,8 @@ export interface CommandResults {
   search: SearchHit[];
   'contacts.get': Contact;
   'contacts.pinRoute': Contact;
+  'contacts.merge': { mergeId: string; conversation: ConversationSummary | null };
+  'contacts.unmerge': { conversation: ConversationSummary | null };
   'settings.get': Settings;
   'settings.set': Settings;
   'security.firstUseSeen': Settings;

@@ -8,6 +8,8 @@ export type ApiEvent =
   | { type: 'message.removed'; messageId: string; conversationId: string }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'conversation.removed'; conversationId: string }
+  /** Messages moved in or out of a conversation wholesale (contacts merged, or the merge undone): read its pages again. */
+  | { type: 'conversation.reloaded'; conversationId: string }
   | { type: 'account.status'; account: Account }
   | { type: 'settings.changed'; settings: Settings }
   /** An account's invites changed (made, used, revoked, expired): re-read `invites.list`. */

@@ -109,6 +109,16 @@ export interface Contact {
   pinnedIdentityId: string | null;
   /** Invites made for this contact (upgrade to encrypted chat) that nobody accepted yet: revocable. */
   invites: Invite[];
+  /** Contacts the user merged into this one that can still be undone (`contacts.unmerge`), newest first. */
+  merges: ContactMerge[];
+}
+
+/** A contact merged into another by the user. */
+export interface ContactMerge {
+  id: string;
+  /** The merged contact's name. */
+  displayName: string;
+  mergedAt: number;
 }
 
 /** A contact as a list shows it: who, and the protocols they are reachable on. */

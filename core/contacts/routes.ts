@@ -6,6 +6,7 @@ import { chooseRoute, type RouteCandidate, type RouteDecision } from '../routing
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import type { ContactRow, IdentityRow } from '../store/rows.ts';
 import { contactInvites } from '../upgrade/contact-invites.ts';
+import { mergesInto } from './merge.ts';
 import { stmt } from '../store/statements.ts';
 
 /** The facts of a route: what its adapter says now, else what it said last, else the worst case. */
@@ -89,5 +90,6 @@ export function contactView(ctx: CoreContext, contact: ContactRow, settings: Set
     chosenReason,
     pinnedIdentityId: contact.pinned_identity_id,
     invites: contactInvites(ctx, contact.id),
+    merges: mergesInto(ctx, contact.id),
   };
 }

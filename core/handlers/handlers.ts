@@ -14,6 +14,7 @@ import { groupHandlers } from './groups.ts';
 import { startConversationHandlers } from './start-conversation.ts';
 import { nativeHandlers } from './native.ts';
 import { upgradeHandlers } from './upgrade.ts';
+import { mergeHandlers } from './contacts-merge.ts';
 import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
@@ -259,6 +260,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
     },
     ...nativeHandlers(ctx, { announceConversation }),
     ...upgradeCommands,
+    ...mergeHandlers(ctx, { announceConversation }),
     ...groupHandlers(ctx, { announceConversation }),
     ...startConversationHandlers(ctx, { announceConversation }),
     ...accountHandlers(ctx, { ...deps, accountView }),

@@ -160,7 +160,10 @@ export function upgradeHandlers(ctx: CoreContext, deps: UpgradeDeps): Pick<Handl
       const r = stmt(db, 'UPDATE conversations SET request = 0, archived = 0 WHERE id = ? AND request = 1').run(l.conversationId);
       return { linked: l, wasRequest: r.changes > 0 };
     })();
-    if (linked.removedConversationId) ctx.emit({ type: 'conversation.removed', conversationId: linked.removedConversationId });
+    if (linked.removedConversationId) {
+      ctx.emit({ type: 'conversation.removed', conversationId: linked.removedConversationId });
+      ctx.emit({ type: 'conversation.reloaded', conversationId: linked.conversationId });
+    }
     if (linked.systemMessageId) ctx.emit({ type: 'message.added', message: toMessage(db, messageRow(linked.systemMessageId)) });
     if (wasRequest) tellPeerAccepted(ctx, conversationRow(linked.conversationId));
     ctx.emit({ type: 'contact.updated', contactId });

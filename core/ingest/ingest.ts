@@ -612,6 +612,8 @@ export class Ingestor {
 
   private announceMessages(fx: BatchEffects): void {
     for (const id of fx.removedConversations) this.ctx.emit({ type: 'conversation.removed', conversationId: id });
+    // A peer stored on its own a moment ago was linked into a contact: its messages moved.
+    if (fx.removedConversations.length > 0) for (const id of fx.conversations) this.ctx.emit({ type: 'conversation.reloaded', conversationId: id });
     for (const id of fx.contacts) this.ctx.emit({ type: 'contact.updated', contactId: id });
     if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');

@@ -72,6 +72,7 @@ describe('migrate', () => {
       'accounts',
       'adapter_state',
       'contact_invites',
+      'contact_merges',
       'contacts',
       'conversations',
       'identities',

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Account } from '../../core/api/types.ts';
-import { linkContacts } from '../support/link-contacts.ts';
 import { expect as pw } from './pw-expect.ts';
 import { launchBrowser, openApp, removeProfile, startApp, type App } from './support.ts';
 
@@ -20,7 +19,7 @@ beforeAll(async () => {
   const convs = (await app.core.call('conversations.list', {})).items;
   const byMail = convs.find((c) => c.protocols.includes('email'))!;
   const byNative = convs.find((c) => c.protocols.includes('native'))!;
-  linkContacts(app.core, { contactId: byNative.contactId!, conversationId: byNative.id }, { contactId: byMail.contactId!, conversationId: byMail.id });
+  await app.core.call('contacts.merge', { fromContactId: byNative.contactId!, intoContactId: byMail.contactId! });
   await app.core.call('settings.set', { securityDialogs: false });
 });
 afterAll(async () => {

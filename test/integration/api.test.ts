@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../core/api/commands.ts';
 import type { ConversationSummary, Page } from '../../core/api/types.ts';
 import { makeHarness, until, type Harness } from '../support/harness.ts';
-import { linkContacts } from '../support/link-contacts.ts';
 import { TYPICAL_FACTS } from '../support/test-adapter.ts';
 
 let h: Harness | undefined;
@@ -23,7 +22,7 @@ async function adaOnTwoRoutes() {
   const byNative = convs.find((c) => c.protocols.includes('native'))!;
   const byEmail = convs.find((c) => c.protocols.includes('email'))!;
   // Keep the email conversation; fold the native identity (and its messages) into it.
-  linkContacts(h.core, { contactId: byNative.contactId!, conversationId: byNative.id }, { contactId: byEmail.contactId!, conversationId: byEmail.id });
+  await h.core.call('contacts.merge', { fromContactId: byNative.contactId!, intoContactId: byEmail.contactId! });
   return { h, email, native, conv: await h.core.call('conversations.get', { conversationId: byEmail.id }) };
 }
 

@@ -14,6 +14,8 @@ import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ContactInvites } from './ContactInvites.tsx';
+import { ContactMerges } from './ContactMerges.tsx';
+import { MergeContactPanel } from './MergeContactPanel.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
 import { SafetyNumberPanel } from './SafetyNumberPanel.tsx';
 import { SecurityReasons } from './SecurityReasons.tsx';
@@ -69,6 +71,7 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
   const [contact, setContact] = useState<Contact | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [verifying, setVerifying] = useState<string | null>(null);
+  const [merging, setMerging] = useState(false);
   // Back from the safety number: focus returns to the button that opened it.
   const returnTo = useRef<string | null>(null);
   useEffect(() => {
@@ -110,7 +113,16 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
             <Avatar id={contact.id} title={contact.displayName} size="large" />
             <h2 className="dialog-title">{contact.displayName}</h2>
           </div>
-          {verifying ? (
+          {merging ? (
+            <MergeContactPanel
+              contact={contact}
+              onBack={() => setMerging(false)}
+              onMerged={() => {
+                setMerging(false);
+                setVersion((v) => v + 1);
+              }}
+            />
+          ) : verifying ? (
             <SafetyNumberPanel
               identityId={verifying}
               contactId={contactId}
@@ -139,6 +151,12 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
                 ))}
               </ul>
               <ContactInvites invites={contact.invites} onChanged={() => setVersion((v) => v + 1)} />
+              <ContactMerges merges={contact.merges} onChanged={() => setVersion((v) => v + 1)} />
+              <div className="contact-more">
+                <button type="button" className="button button-small" data-merge onClick={() => setMerging(true)}>
+                  Merge with another contact…
+                </button>
+              </div>
             </>
           )}
         </>

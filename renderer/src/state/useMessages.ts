@@ -34,6 +34,8 @@ export function useMessages(conversationId: string): MessageWindow {
   const notify = useNotify();
   const [state, setState] = useState<MessagesState>({ messages: [], olderCursor: null, loaded: false, loadingOlder: false });
   const loadingOlder = useRef(false);
+  // Bumped when core says the conversation's messages changed wholesale (a merge): start afresh.
+  const [reload, setReload] = useState(0);
 
   useEffect(() => {
     let live = true;
@@ -53,7 +55,7 @@ export function useMessages(conversationId: string): MessageWindow {
     return () => {
       live = false;
     };
-  }, [bridge, conversationId, epoch, notify]);
+  }, [bridge, conversationId, epoch, reload, notify]);
 
   const { olderCursor, loaded } = state;
   const loadOlder = useCallback(() => {
@@ -83,6 +85,12 @@ export function useMessages(conversationId: string): MessageWindow {
   }, []);
 
   useApiEvent((event) => {
+    if (event.type === 'conversation.reloaded') {
+      if (event.conversationId !== conversationId) return;
+      setState({ messages: [], olderCursor: null, loaded: false, loadingOlder: false });
+      setReload((r) => r + 1);
+      return;
+    }
     if (event.type === 'message.removed') {
       // A disappearing message ran out: it leaves the log at once.
       if (event.conversationId !== conversationId) return;

@@ -1,0 +1,32 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Contacts merged by the user (never automatically), with what undoing needs: the merged contact's
+ * own id, name and pin, the conversation it had (its id, title and settings; its messages are
+ * found again by the identities they came through), and which identities moved.
+ *
+ * No foreign keys: the merged contact is gone while the merge stands, and a record whose target
+ * was merged again later must still say why it cannot be undone rather than vanish.
+ * `into_had_conversation`: the target had no conversation of its own before (one was made for the
+ * merge, and undo removes it again if nothing else is in it).
+ */
+export function up(db: Database): void {
+  db.exec(`
+    CREATE TABLE contact_merges (
+      id TEXT PRIMARY KEY,
+      into_contact_id TEXT NOT NULL,
+      from_contact_id TEXT NOT NULL,
+      from_name TEXT NOT NULL,
+      from_pinned_identity_id TEXT,
+      from_created_at INTEGER NOT NULL,
+      -- JSON: { id, title, facts, pinned, muted, archived, request, disappear_seconds, created_at } or NULL.
+      from_conversation TEXT,
+      into_had_conversation INTEGER NOT NULL CHECK (into_had_conversation IN (0, 1)),
+      -- JSON array of identity ids.
+      identity_ids TEXT NOT NULL,
+      merged_at INTEGER NOT NULL,
+      undone_at INTEGER
+    ) STRICT;
+    CREATE INDEX contact_merges_into ON contact_merges (into_contact_id, merged_at DESC);
+  `);
+}

@@ -86,7 +86,8 @@ export function mergeContacts(ctx: CoreContext, fromContactId: string, intoConta
     const into = contactRow(ctx, intoContactId);
     const fromConv = conversationOf(ctx, from.id);
     const intoHad = conversationOf(ctx, into.id) !== undefined;
-    const intoConv = directConversation(db, into.id, into.display_name, ctx.now()).row;
+    // The merged contact's messages need a conversation to go to; without any, none is made.
+    const intoConv = fromConv || intoHad ? directConversation(db, into.id, into.display_name, ctx.now()).row : undefined;
     const identityIds = (stmt(db, 'SELECT id FROM identities WHERE contact_id = ?').all(from.id) as { id: string }[]).map((r) => r.id);
     const saved: SavedConversation | null = fromConv
       ? {
@@ -111,7 +112,7 @@ export function mergeContacts(ctx: CoreContext, fromContactId: string, intoConta
     stmt(db, 'UPDATE identities SET contact_id = ? WHERE contact_id = ?').run(into.id, from.id);
     stmt(db, 'UPDATE contact_invites SET contact_id = ? WHERE contact_id = ?').run(into.id, from.id);
     const removed: string[] = [];
-    if (fromConv) {
+    if (fromConv && intoConv) {
       stmt(db, 'UPDATE messages SET conversation_id = ? WHERE conversation_id = ?').run(intoConv.id, fromConv.id);
       // Unread messages stay unread. The person is accepted (and in the inbox) if either side was;
       // a conversation made just now for the merge takes the merged one's state.
@@ -125,9 +126,9 @@ export function mergeContacts(ctx: CoreContext, fromContactId: string, intoConta
       stmt(db, 'DELETE FROM conversations WHERE id = ?').run(fromConv.id);
       removed.push(fromConv.id);
     }
-    recount(ctx, intoConv.id);
+    if (intoConv) recount(ctx, intoConv.id);
     stmt(db, 'DELETE FROM contacts WHERE id = ?').run(from.id);
-    return { mergeId, conversationIds: [intoConv.id], removedConversationIds: removed, contactIds: [into.id] };
+    return { mergeId, conversationIds: intoConv ? [intoConv.id] : [], removedConversationIds: removed, contactIds: [into.id] };
   })();
 }
 

@@ -88,6 +88,17 @@ describe('merging contacts', () => {
     expect(await texts(chat.id)).toEqual(['chat one']);
   });
 
+  it('two contacts without conversations merge without one appearing', async () => {
+    const mail = await byTitle('Ada Lovelace');
+    const chat = await byTitle('Ada (XMPP)');
+    await h.core.call('conversations.delete', { conversationId: mail.id });
+    await h.core.call('conversations.delete', { conversationId: chat.id });
+    const merged = await h.core.call('contacts.merge', { fromContactId: chat.contactId!, intoContactId: mail.contactId! });
+    expect(merged.conversation).toBeNull();
+    expect(await list()).toEqual([]);
+    expect((await h.core.call('contacts.get', { contactId: mail.contactId! })).identities).toHaveLength(2);
+  });
+
   it('refuses in words what it cannot do', async () => {
     const mail = await byTitle('Ada Lovelace');
     await expect(h.core.call('contacts.merge', { fromContactId: mail.contactId!, intoContactId: mail.contactId! })).rejects.toThrow(/cannot be merged with itself/);

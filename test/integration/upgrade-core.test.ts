@@ -128,6 +128,32 @@ describe('a received invitation', () => {
     await expect(h.core.call('invitations.respond', { messageId: 'nope', accept: true })).rejects.toThrow(/does not exist/);
   });
 
+  it('a mail first listed from its headers brings its invitation with its body', async () => {
+    h.net.adapter(email.id).emitRaw({
+      type: 'message',
+      accountId: email.id,
+      remoteId: 'big-1',
+      conversation: { kind: 'direct', peer: { address: 'bob@example.com', displayName: 'Bob' } },
+      sender: { address: 'bob@example.com', displayName: 'Bob' },
+      text: 'Loading…',
+      sentAt: Date.now(),
+    });
+    await h.core.ingest.idle();
+    const bob = (await h.core.call('conversations.list', {})).items.find((c) => c.title === 'Bob')!;
+    expect((await messages(bob.id))[0]!.invitation).toBeNull();
+    h.net.adapter(email.id).emitRaw({
+      type: 'message-body',
+      accountId: email.id,
+      remoteId: 'big-1',
+      text: 'Let us chat encrypted.',
+      content: { invitation: { link: 'switchboard://invite/1/test-later' } },
+    });
+    await h.core.ingest.idle();
+    const [m] = await messages(bob.id);
+    expect(m!.text).toBe('Let us chat encrypted.');
+    expect(m!.invitation).toEqual({ state: 'offered', error: null });
+  });
+
   it('a link that is not an invite, or an invitation in a group, is ignored and the message kept', async () => {
     const bob = await mailFrom('bob@example.com', 'Bob', 'look', 'javascript:alert(1)');
     const [m] = await messages(bob.id);
@@ -148,5 +174,21 @@ describe('a received invitation', () => {
     await h.core.ingest.idle();
     const odd = (await messages(bob.id)).find((x) => x.text === 'odd shape');
     expect(odd?.invitation).toBeNull();
+    // An invite in a group thread has no one person to link: ignored, the mail kept.
+    h.net.adapter(email.id).emitRaw({
+      type: 'message',
+      accountId: email.id,
+      remoteId: 'group-1',
+      conversation: { kind: 'group', roomId: 'thread-root@example.com', title: 'Book club' },
+      sender: { address: 'bob@example.com' },
+      text: 'join me',
+      sentAt: Date.now(),
+      content: { invitation: { link: 'switchboard://invite/1/test-group' } },
+    });
+    await h.core.ingest.idle();
+    const club = (await h.core.call('conversations.list', {})).items.find((c) => c.title === 'Book club')!;
+    const [g] = await messages(club.id);
+    expect(g!.text).toBe('join me');
+    expect(g!.invitation).toBeNull();
   });
 });

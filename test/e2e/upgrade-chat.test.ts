@@ -8,7 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { formatInvitationHeader } from '../../adapters/email/invitation.ts';
 import { defaultRegistry } from '../../adapters/registry.ts';
+import { makeParty } from '../../native-protocol/client/test-helpers.ts';
 import { startMailServers, type MailAccount, type MailServers } from '../servers/mail.ts';
 import { startRelay, type TestRelay } from '../servers/relay.ts';
 import { rawMailbox } from '../support/email-accounts.ts';
@@ -154,7 +156,7 @@ describe('from email to encrypted chat, in the app', () => {
     await nativeDown(bob, false);
   });
 
-  it('an invitation from a stranger waits under requests; a revoked one is refused in words', async () => {
+  it('an invitation from a stranger waits under requests; revoked and expired ones are refused in words', async () => {
     const c = servers.users[2]!;
     carol = await makeHarness({ registry: defaultRegistry() });
     const email = await carol.core.call('accounts.add', { protocol: 'email', address: c.address, displayName: 'Carol', settings: emailTestSettings(servers), secrets: { password: c.password } });
@@ -173,6 +175,20 @@ describe('from email to encrypted chat, in the app', () => {
     await pw(card.getByRole('alert')).toContainText('This invite is no longer valid: it was used, revoked or has expired.');
     await pw(card.getByRole('button', { name: 'Try again' })).toBeVisible();
     await shot(bob.page, 'upgrade-5-refused-light');
+
+    // An expired one (made by a Switchboard whose clock is 20 days behind: its 14 days are over).
+    const past = makeParty('Dave', [relay.url], { now: () => Date.now() - 20 * 86_400_000 });
+    const expired = await past.client.createInvite({ kind: 'one-use' });
+    await past.client.stop();
+    await servers.deliverRaw(
+      'bob',
+      [`From: Dave <dave@${servers.domain}>`, `To: ${bob.user.address}`, 'Subject: chat?', `Message-ID: <dave-1@${servers.domain}>`, `Date: ${new Date().toUTCString()}`, `Switchboard-Invite: ${formatInvitationHeader(expired.link)}`, '', 'Let us chat encrypted.', ''].join('\r\n'),
+    );
+    await open(bob, 'Dave', 'Requests');
+    const late = log(bob).getByRole('group', { name: 'Invitation to encrypted chat' });
+    await late.getByRole('button', { name: 'Accept' }).click();
+    await pw(late.getByRole('alert')).toContainText('This invite expired on');
+    await pw(late.getByRole('alert')).toContainText('Ask Dave for a new one.');
   });
 
   it('after both restart: one conversation, its history, and the green route; new messages still go encrypted', async () => {

@@ -2,6 +2,7 @@
 import { client as xmppClient, xml, type Client } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import type { AccountConfig } from '../../adapters/contract.ts';
+import { fixStreamManagementCount } from '../../adapters/xmpp/sm-count.ts';
 import { tlsOptionsFor } from '../../adapters/xmpp/tls-trust.ts';
 import type { TestProsody, XmppAccount } from '../servers/prosody.ts';
 
@@ -20,11 +21,13 @@ export class XmppPeer {
   readonly client: Client;
   private readonly got: string[] = [];
 
-  constructor(server: TestProsody, readonly user: XmppAccount) {
-    this.client = xmppClient({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user.name, password: user.password, resource: 'peer' });
+  constructor(server: TestProsody, readonly user: XmppAccount, resource = 'peer', fix = true) {
+    this.client = xmppClient({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user.name, password: user.password, resource });
     tlsOptionsFor(this.client as never, { ca: [server.certificate], servername: server.domain });
+    // The peer is an xmpp.js client too: without the fix its stream breaks the same way.
+    if (fix) fixStreamManagementCount(this.client as never);
     this.client.reconnect.delay = 200;
-    this.client.on('error', () => undefined);
+    this.client.on('error', (e: Error) => this.errors.push(e.message));
     this.client.on('stanza', (s: Element) => {
       const body = s.is('message') ? s.getChildText('body') : null;
       if (body !== null) this.got.push(body);
@@ -51,6 +54,9 @@ export class XmppPeer {
   received(): string[] {
     return [...this.got];
   }
+
+  /** Errors the client reported (a stream error from the server, say). */
+  readonly errors: string[] = [];
 
   private async online(): Promise<void> {
     const end = Date.now() + 15_000;

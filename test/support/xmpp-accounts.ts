@@ -25,7 +25,7 @@ export class XmppPeer {
     this.client = xmppClient({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user.name, password: user.password, resource });
     tlsOptionsFor(this.client as never, { ca: [server.certificate], servername: server.domain });
     // The peer is an xmpp.js client too: without the fix its stream breaks the same way.
-    if (fix) fixStreamManagementCount(this.client as never);
+    if (fix) fixStreamManagementCount(this.client);
     this.client.reconnect.delay = 200;
     this.client.on('error', (e: Error) => this.errors.push(e.message));
     this.client.on('stanza', (s: Element) => {

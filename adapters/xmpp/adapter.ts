@@ -27,7 +27,8 @@ import {
 import { AdapterListeners } from '../listeners.ts';
 import { createAdapterLogger } from '../log.ts';
 import { xmppFacts } from './facts.ts';
-import { bareJid, readMessage } from './incoming.ts';
+import { bareJid, readArchived, readMessage, type ReadResult } from './incoming.ts';
+import { catchUp, fetchPage, type ArchivedMessage } from './mam.ts';
 import { parseAccountJid, xmppSettings, type XmppSettings } from './settings.ts';
 import { tlsOptionsFor } from './tls-trust.ts';
 import { fixStreamManagementCount } from './sm-count.ts';
@@ -61,8 +62,11 @@ export class XmppAdapter implements Adapter {
   private readonly state: AdapterStateStore;
   private readonly password: string | undefined;
   private client: Client | null = null;
+  /** Remote ids reported in this run (live and archive may bring the same message before core confirms it). */
+  private readonly reported = new Set<string>();
   private status: AccountStatus = 'offline';
   private stopped = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(account: AccountConfig, services: AdapterServices) {
     this.accountId = account.id;
@@ -105,6 +109,7 @@ export class XmppAdapter implements Adapter {
       return;
     }
     this.stopped = false;
+    this.stopping = null;
     this.pruneSeen();
     signal.addEventListener('abort', () => void this.disconnect(), { once: true });
     const c = xmppClient({ service: this.settings.service, domain: this.domain, username: this.local, password: this.password, resource: this.resource() });
@@ -118,6 +123,8 @@ export class XmppAdapter implements Adapter {
       if (!this.stopped) this.setStatus('connecting');
     });
     c.on('online', () => void this.onOnline(c));
+    // A resumed session emits no 'online': nothing was lost, and the account is up again.
+    (c.streamManagement as unknown as { on(event: 'resumed', fn: () => void): void }).on('resumed', () => this.setStatus('online'));
     c.on('stanza', (stanza: Element) => this.onStanza(stanza));
     this.setStatus('connecting');
     void this.startWithRetry(c);
@@ -140,15 +147,41 @@ export class XmppAdapter implements Adapter {
     }
   }
 
-  /** Online (a new session, or a resumed one): available, and carbons on for a new session. */
+  /** A new session: available, carbons on, then what the archive holds since last time. */
   private async onOnline(c: Client): Promise<void> {
     this.setStatus('online');
     try {
       await c.send(xml('presence'));
       await c.iqCaller.set(xml('enable', { xmlns: NS_CARBONS }));
+      await this.syncArchive(c);
     } catch (e) {
       log.warn('setting up the session failed', { accountId: this.accountId, error: (e as Error).message });
     }
+  }
+
+  /**
+   * Catch-up from the archive after the last archive id fetched; the very first time, the newest
+   * page as history. The position moves after each page is reported.
+   */
+  private async syncArchive(c: Client): Promise<void> {
+    const stored = this.state.get(NS_STATE, 'mam-last');
+    const remember = (last: string | null): void => {
+      if (last !== null) this.state.write([{ ns: NS_STATE, key: 'mam-last', value: enc.encode(last) }]);
+    };
+    if (!stored) {
+      const page = await fetchPage(c, { newest: true });
+      for (const m of page.messages) this.reportArchived(m, true);
+      remember(page.last);
+      return;
+    }
+    for await (const page of catchUp(c, dec.decode(stored))) {
+      for (const m of page.messages) this.reportArchived(m, false);
+      remember(page.last);
+    }
+  }
+
+  private reportArchived(m: ArchivedMessage, historical: boolean): void {
+    this.report(readArchived(m.message, this.self, m.id), m.sentAt, historical);
   }
 
   private onError(e: Error): void {
@@ -156,33 +189,41 @@ export class XmppAdapter implements Adapter {
   }
 
   private onStanza(stanza: Element): void {
-    if (!stanza.is('message')) return;
+    if (!stanza.is('message') || stanza.getChild('result', 'urn:xmpp:mam:2')) return;
     try {
-      const read = readMessage(stanza, this.self, true);
-      if (read.kind === 'ignored') return;
-      if (read.kind === 'refused') {
-        log.warn('message skipped', { accountId: this.accountId, reason: read.reason });
-        this.emit({ type: 'error', accountId: this.accountId, error: `Skipped ${read.reason}.` });
-        return;
-      }
-      const m = read.message;
-      if (this.state.get(NS_SEEN, m.remoteId)) return;
-      const conversation: RemoteConversationRef = { kind: 'direct', peer: { address: m.peer } };
-      const e: Extract<AdapterEvent, { type: 'message' }> = {
-        type: 'message',
-        accountId: this.accountId,
-        remoteId: m.remoteId,
-        conversation,
-        sender: m.direction === 'out' ? 'self' : { address: m.peer },
-        text: m.text,
-        sentAt: sentAt(stanza),
-      };
-      if (m.direction === 'out' && m.originId) e.clientId = m.originId;
-      this.emit(e);
+      this.report(readMessage(stanza, this.self, true), sentAt(stanza), false);
     } catch (err) {
       log.error('reading a message failed', { accountId: this.accountId, error: (err as Error).message });
       this.emit({ type: 'error', accountId: this.accountId, error: `Skipped a message that could not be read: ${(err as Error).message}` });
     }
+  }
+
+  /** Reports a read message once (live, carbon or archive), or says why it was skipped. */
+  private report(read: ReadResult, at: number, historical: boolean): void {
+    if (read.kind === 'ignored') return;
+    if (read.kind === 'refused') {
+      log.warn('message skipped', { accountId: this.accountId, reason: read.reason });
+      this.emit({ type: 'error', accountId: this.accountId, error: `Skipped ${read.reason}.` });
+      return;
+    }
+    const m = read.message;
+    if (this.reported.has(m.remoteId) || this.state.get(NS_SEEN, m.remoteId)) return;
+    // Our own message, sent from this installation: core has it under its client id already.
+    if (m.direction === 'out' && m.originId !== null && this.state.get(NS_SENT, m.originId)) return;
+    this.reported.add(m.remoteId);
+    const conversation: RemoteConversationRef = { kind: 'direct', peer: { address: m.peer } };
+    const e: Extract<AdapterEvent, { type: 'message' }> = {
+      type: 'message',
+      accountId: this.accountId,
+      remoteId: m.remoteId,
+      conversation,
+      sender: m.direction === 'out' ? 'self' : { address: m.peer },
+      text: m.text,
+      sentAt: at,
+    };
+    if (m.direction === 'out' && m.originId) e.clientId = m.originId;
+    if (historical) e.historical = true;
+    this.emit(e);
   }
 
   messagesStored(remoteIds: readonly string[]): void {
@@ -198,12 +239,19 @@ export class XmppAdapter implements Adapter {
     this.state.write(oldest.slice(0, all.length - SEEN_KEEP).map(({ key }) => ({ ns: NS_SEEN, key, value: null })));
   }
 
-  async disconnect(): Promise<void> {
+  /** Stops the connection; a second call (the abort signal, then core) waits for the same stop. */
+  disconnect(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
     this.stopped = true;
     const c = this.client;
     this.client = null;
     if (c) {
       c.reconnect.stop();
+      // Messages that arrive until the stream is closed are still reported: the server counts them as delivered.
       await c.stop().catch(() => undefined);
     }
     this.setStatus('offline');

@@ -79,3 +79,16 @@ function readBody(el: Element, peer: string, direction: 'in' | 'out', self: stri
   if (!remoteId) return { kind: 'refused', reason: `a message from ${peer} without an id to tell it from others` };
   return { kind: 'chat', message: { peer, direction, text, remoteId, originId: originId && originId.length <= MAX_ID_CHARS ? originId : null } };
 }
+
+/**
+ * Reads a message from the account's archive (MAM): ours when it is from the account (sent by any
+ * of its clients), else from the peer; `archiveId` is its id (the stanza-id live copies carry).
+ */
+export function readArchived(el: Element, self: string, archiveId: string): ReadResult {
+  if (archiveId.length > MAX_ID_CHARS) return { kind: 'refused', reason: 'an archived message with an overlong id' };
+  const from = bareJid(el.attrs.from as string | undefined);
+  const outgoing = from === self;
+  const peer = outgoing ? bareJid(el.attrs.to as string | undefined) : from;
+  if (!peer) return { kind: 'refused', reason: 'an archived message without a valid address' };
+  return readBody(el, peer, outgoing ? 'out' : 'in', self, archiveId);
+}

@@ -2,8 +2,9 @@ import type { Database } from 'better-sqlite3';
 
 /**
  * Contacts merged by the user (never automatically), with what undoing needs: the merged contact's
- * own id, name and pin, the conversation it had (its id, title and settings; its messages are
- * found again by the identities they came through), and which identities moved.
+ * own id, name and pin, the conversation it had (every stored column of its row, so settings added
+ * by later migrations come back too; its messages are found again by the identities they came
+ * through), which identities moved, and which of its upgrade invites moved along.
  *
  * No foreign keys: the merged contact is gone while the merge stands, and a record whose target
  * was merged again later must still say why it cannot be undone rather than vanish.
@@ -19,14 +20,18 @@ export function up(db: Database): void {
       from_name TEXT NOT NULL,
       from_pinned_identity_id TEXT,
       from_created_at INTEGER NOT NULL,
-      -- JSON: { id, title, facts, pinned, muted, archived, request, disappear_seconds, created_at } or NULL.
+      -- JSON: the merged contact's conversations row as it was, or NULL if it had none.
       from_conversation TEXT,
       into_had_conversation INTEGER NOT NULL CHECK (into_had_conversation IN (0, 1)),
       -- JSON array of identity ids.
       identity_ids TEXT NOT NULL,
+      -- JSON array of [account_id, invite_id]: its contact_invites rows, which follow the identities.
+      invite_keys TEXT NOT NULL DEFAULT '[]',
       merged_at INTEGER NOT NULL,
       undone_at INTEGER
     ) STRICT;
+    -- The contact card lists the merges into a contact; undo looks for later merges of either side.
     CREATE INDEX contact_merges_into ON contact_merges (into_contact_id, merged_at DESC);
+    CREATE INDEX contact_merges_from ON contact_merges (from_contact_id);
   `);
 }

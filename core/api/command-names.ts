@@ -26,6 +26,7 @@ export const COMMAND_NAMES = [
   'contacts.pinRoute',
   'contacts.merge',
   'contacts.unmerge',
+  'contacts.merges',
   'settings.get',
   'settings.set',
   'security.firstUseSeen',

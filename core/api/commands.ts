@@ -8,6 +8,7 @@ import type {
   AttachmentDownload,
   Contact,
   ContactBrief,
+  ContactMerge,
   DiscoveredSettings,
   ConversationSummary,
   GroupMember,
@@ -20,6 +21,7 @@ import type {
   SearchHit,
   SendResult,
   Settings,
+  UnmergeResult,
 } from './types.ts';
 import { COMMAND_NAMES, type CommandName } from './command-names.ts';
 
@@ -108,11 +110,13 @@ export const commandSchemas = {
   'contacts.pinRoute': z.strictObject({ contactId: id, identityId: id.nullable() }),
   /**
    * Merges one contact into another (the user says they are the same person): its routes and its
-   * conversation's messages join the other. Undo with `contacts.unmerge` (`Contact.merges`).
+   * conversation's messages join the other. Undo with `contacts.unmerge` (`contacts.merges`).
    */
   'contacts.merge': z.strictObject({ fromContactId: id, intoContactId: id }),
-  /** Undoes a merge: the merged contact, its conversation and its messages come back. */
+  /** Undoes a merge: the merged contact, its conversation and its messages come back. Only a contact's latest merge. */
   'contacts.unmerge': z.strictObject({ mergeId: id }),
+  /** The merges into a contact that stand, newest first, each saying whether it can be undone now (also `Contact.merges`). */
+  'contacts.merges': z.strictObject({ contactId: id }),
   'settings.get': z.strictObject({}),
   'settings.set': z.strictObject({
     padlockStyle: z.enum(['explain', 'quiet']).optional(),
@@ -215,7 +219,8 @@ export interface CommandResults {
   'contacts.get': Contact;
   'contacts.pinRoute': Contact;
   'contacts.merge': { mergeId: string; conversation: ConversationSummary | null };
-  'contacts.unmerge': { conversation: ConversationSummary | null };
+  'contacts.unmerge': UnmergeResult;
+  'contacts.merges': ContactMerge[];
   'settings.get': Settings;
   'settings.set': Settings;
   'security.firstUseSeen': Settings;

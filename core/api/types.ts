@@ -109,7 +109,7 @@ export interface Contact {
   pinnedIdentityId: string | null;
   /** Invites made for this contact (upgrade to encrypted chat) that nobody accepted yet: revocable. */
   invites: Invite[];
-  /** Contacts the user merged into this one that can still be undone (`contacts.unmerge`), newest first. */
+  /** Contacts the user merged into this one, still merged (`contacts.unmerge`), newest first. */
   merges: ContactMerge[];
 }
 
@@ -119,6 +119,16 @@ export interface ContactMerge {
   /** The merged contact's name. */
   displayName: string;
   mergedAt: number;
+  /** Why it cannot be undone now, in words (a later merge must be undone first); null if it can. */
+  undoBlocked: string | null;
+}
+
+/** What undoing a merge gave back. */
+export interface UnmergeResult {
+  /** The merged contact, again a contact of its own (same id as before the merge). */
+  restoredContactId: string;
+  /** Its conversation (same id, title and settings), holding every message of its routes; null if it had none. */
+  restoredConversation: ConversationSummary | null;
 }
 
 /** A contact as a list shows it: who, and the protocols they are reachable on. */

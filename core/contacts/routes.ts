@@ -6,7 +6,7 @@ import { chooseRoute, type RouteCandidate, type RouteDecision } from '../routing
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import type { ContactRow, IdentityRow } from '../store/rows.ts';
 import { contactInvites } from '../upgrade/contact-invites.ts';
-import { mergesInto } from './merge.ts';
+import { mergesInto } from './merge-record.ts';
 import { stmt } from '../store/statements.ts';
 
 /** The facts of a route: what its adapter says now, else what it said last, else the worst case. */

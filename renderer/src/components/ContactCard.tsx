@@ -15,7 +15,7 @@ import { Dialog } from './Dialog.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ContactInvites } from './ContactInvites.tsx';
 import { ContactMerges } from './ContactMerges.tsx';
-import { MergeContactPanel } from './MergeContactPanel.tsx';
+import { MergeContactDialog } from './MergeContactDialog.tsx';
 import { ProtocolBadge } from './ProtocolBadge.tsx';
 import { SafetyNumberPanel } from './SafetyNumberPanel.tsx';
 import { SecurityReasons } from './SecurityReasons.tsx';
@@ -113,16 +113,17 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
             <Avatar id={contact.id} title={contact.displayName} size="large" />
             <h2 className="dialog-title">{contact.displayName}</h2>
           </div>
-          {merging ? (
-            <MergeContactPanel
+          {merging && (
+            <MergeContactDialog
               contact={contact}
-              onBack={() => setMerging(false)}
+              onClose={() => setMerging(false)}
               onMerged={() => {
                 setMerging(false);
                 setVersion((v) => v + 1);
               }}
             />
-          ) : verifying ? (
+          )}
+          {verifying ? (
             <SafetyNumberPanel
               identityId={verifying}
               contactId={contactId}

@@ -1,4 +1,7 @@
-/** The contact card's list of contacts merged into this one, each with Undo merge. */
+/**
+ * The contact card's list of contacts merged into this one, each with Undo merge — or, when a
+ * later merge has to be undone first, core's words for why not.
+ */
 import { useState } from 'react';
 import type { ContactMerge } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
@@ -6,6 +9,7 @@ import { fullDateTime } from '../format/time.ts';
 import { useBridge } from '../state/bridgeContext.ts';
 import { useNotify } from '../state/notify.tsx';
 
+/** "Merged here": the merges into a contact that stand, newest first. */
 export function ContactMerges({ merges, onChanged }: { merges: ContactMerge[]; onChanged: () => void }) {
   const bridge = useBridge();
   const notify = useNotify();
@@ -17,7 +21,7 @@ export function ContactMerges({ merges, onChanged }: { merges: ContactMerge[]; o
     bridge.call('contacts.unmerge', { mergeId: m.id }).then(
       () => {
         setBusy(null);
-        notify(`${m.displayName} is a contact of their own again.`);
+        notify(`${m.displayName} is a contact of their own again, with their messages.`);
         onChanged();
       },
       (error: unknown) => {
@@ -38,9 +42,13 @@ export function ContactMerges({ merges, onChanged }: { merges: ContactMerge[]; o
             <span>
               {m.displayName}, merged {fullDateTime(m.mergedAt)}
             </span>
-            <button type="button" className="button button-small" disabled={busy === m.id} aria-label={`Undo merge of ${m.displayName}`} onClick={() => undo(m)}>
-              Undo merge
-            </button>
+            {m.undoBlocked === null ? (
+              <button type="button" className="button button-small" disabled={busy === m.id} aria-label={`Undo merge of ${m.displayName}`} onClick={() => undo(m)}>
+                Undo merge
+              </button>
+            ) : (
+              <span className="contact-merge-blocked">{m.undoBlocked}</span>
+            )}
           </li>
         ))}
       </ul>

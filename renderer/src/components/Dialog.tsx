@@ -42,6 +42,8 @@ export function Dialog({ label, onClose, children, className, dismissible = fals
 
   const onKeyDown = (event: KeyboardEvent<HTMLDialogElement>) => {
     if (event.key !== 'Tab' || !ref.current) return;
+    // React passes events up its own tree: a dialog opened from another one keeps Tab to itself.
+    event.stopPropagation();
     const items = focusables(ref.current);
     const first = items[0];
     const last = items[items.length - 1];
@@ -62,8 +64,10 @@ export function Dialog({ label, onClose, children, className, dismissible = fals
       className={`dialog ${className ?? ''}`}
       onKeyDown={onKeyDown}
       onCancel={(event) => {
-        // Keep the element open; React unmounts it through onClose.
+        // Keep the element open; React unmounts it through onClose. Escape closes only this
+        // dialog, not one it was opened from (React would pass the event up its tree).
         event.preventDefault();
+        event.stopPropagation();
         onClose();
       }}
       onClick={(event) => {

@@ -193,7 +193,17 @@ export type AdapterEvent =
   /** Initial or catch-up sync progress: `done` of `total` messages; `done === total` when finished. */
   | { type: 'sync'; accountId: string; done: number; total: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
-  | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' };
+  | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' }
+  /**
+   * A peer's presence changed (XMPP): whether a client of theirs is connected now. Only adapters
+   * with `reportsPresence` send it; core keeps it in memory and shows it on the route.
+   */
+  | { type: 'presence'; accountId: string; address: string; state: PresenceState }
+  /** The peer (or a group member, `sender`) started or stopped typing (XMPP chat states). */
+  | { type: 'typing'; accountId: string; conversation: RemoteConversationRef; sender: RemotePerson; typing: boolean };
+
+/** A peer's presence: a client of theirs connected, all of them away, or none connected. */
+export type PresenceState = 'available' | 'away' | 'offline';
 
 export type AdapterEventType = AdapterEvent['type'];
 export type Unsubscribe = () => void;
@@ -229,6 +239,8 @@ export interface Adapter {
   fetchAttachment?(remoteId: string, attachmentId: string): Promise<AttachmentData>;
   /** Invites (the native protocol); absent on protocols without them. */
   readonly invites?: InviteActions | undefined;
+  /** It reports peers' presence (`presence` events): a peer it has not reported is offline. */
+  readonly reportsPresence?: boolean | undefined;
   /** Making and managing group rooms, where the protocol lets a client do that. */
   readonly groups?: GroupActions | undefined;
   /** Out-of-band identity checks (safety numbers); absent where the protocol has none. */
@@ -372,6 +384,12 @@ export interface GroupActions {
   /** Sets who is in the group (peers by address; the account itself stays). Only the group's admin may. */
   setMembers(roomId: string, members: readonly string[]): Promise<void>;
   members(roomId: string): GroupMemberInfo[];
+  /** Joins a room by its address under a nickname (XMPP MUC); returns it. */
+  join?(address: string, nickname: string): Promise<{ roomId: string; title: string }>;
+  /** Leaves a room for good. */
+  leave?(roomId: string): Promise<void>;
+  /** Changes the user's nickname in a room. */
+  setNickname?(roomId: string, nickname: string): Promise<void>;
 }
 
 /** A safety number: the same on both sides when nobody is in the middle. */

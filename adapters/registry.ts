@@ -2,6 +2,7 @@ import type { AccountSetup, AdapterFactory } from './contract.ts';
 import { createEmailAdapter } from './email/adapter.ts';
 import { createNativeAdapter } from './native/adapter.ts';
 import { emailSetup } from './email/setup.ts';
+import { createXmppAdapter } from './xmpp/adapter.ts';
 
 /**
  * Which factory builds the adapter for each protocol (or for a named test kind).
@@ -33,5 +34,8 @@ export class AdapterRegistry {
 
 /** The adapters that ship. Protocol adapters join here as their issues land. */
 export function defaultRegistry(): AdapterRegistry {
-  return new AdapterRegistry().register('native', createNativeAdapter).register('email', createEmailAdapter, emailSetup);
+  return new AdapterRegistry()
+    .register('native', createNativeAdapter)
+    .register('email', createEmailAdapter, emailSetup)
+    .register('xmpp', createXmppAdapter);
 }

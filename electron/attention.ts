@@ -66,6 +66,7 @@ export class AttentionTracker {
       case 'quarantine.changed':
       case 'contact.updated':
       case 'conversation.reloaded':
+      case 'conversation.typing':
         return false;
     }
   }

@@ -23,6 +23,7 @@ export function conversation(over: Partial<ConversationSummary> = {}): Conversat
     accountId: null,
     left: false,
     upgrade: null,
+    presence: null,
     ...over,
   };
 }

@@ -49,6 +49,9 @@ export const COMMAND_NAMES = [
   'groups.create',
   'groups.members',
   'groups.setMembers',
+  'groups.join',
+  'groups.leave',
+  'groups.setNickname',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -57,7 +60,7 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
  * Commands that wait for a remote server before answering (checking a login, looking up email
  * settings, downloading an attachment, making or accepting an invite on a relay): they get `SLOW_CALL_TIMEOUT_MS` instead of the usual deadline (see commands.ts).
  */
-export const SLOW_COMMANDS = ['accounts.add', 'accounts.update', 'accounts.discover', 'messages.attachment', 'conversations.upgrade', 'invitations.respond'] as const satisfies readonly CommandName[];
+export const SLOW_COMMANDS = ['accounts.add', 'accounts.update', 'accounts.discover', 'messages.attachment', 'conversations.upgrade', 'invitations.respond', 'groups.create', 'groups.join', 'groups.setNickname'] as const satisfies readonly CommandName[];
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);

@@ -197,6 +197,12 @@ export const commandSchemas = {
   'groups.members': z.strictObject({ conversationId: id }),
   /** Sets who is in a group chat besides the user (its admin only): add people, or remove them. */
   'groups.setMembers': z.strictObject({ conversationId: id, contactIds: z.array(id).max(100) }),
+  /** Joins a group chat by its address (an XMPP room: room@conference.example.org) under a nickname. */
+  'groups.join': z.strictObject({ accountId: id, address: z.string().trim().min(3).max(320), nickname: z.string().trim().min(1).max(100) }),
+  /** Leaves a group chat for good: its conversation stays, readable, marked as left. */
+  'groups.leave': z.strictObject({ conversationId: id }),
+  /** Changes the user's nickname in a group chat. */
+  'groups.setNickname': z.strictObject({ conversationId: id, nickname: z.string().trim().min(1).max(100) }),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** The result type of each command. */
@@ -247,6 +253,9 @@ export interface CommandResults {
   'groups.create': ConversationSummary;
   'groups.members': GroupMember[];
   'groups.setMembers': GroupMember[];
+  'groups.join': ConversationSummary;
+  'groups.leave': ConversationSummary;
+  'groups.setNickname': GroupMember[];
 }
 
 export type CommandParams = { [K in CommandName]: z.input<(typeof commandSchemas)[K]> };

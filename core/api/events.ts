@@ -17,7 +17,9 @@ export type ApiEvent =
   /** Accepts were held or released: re-read `quarantine.list`. */
   | { type: 'quarantine.changed'; accountId: string; count: number }
   /** A contact changed (a key changed or was verified, a route appeared): re-read `contacts.get`. */
-  | { type: 'contact.updated'; contactId: string };
+  | { type: 'contact.updated'; contactId: string }
+  /** Someone in the conversation started or stopped typing (not stored; a notice unrepeated for a while has ended). */
+  | { type: 'conversation.typing'; conversationId: string; name: string; typing: boolean };
 
 export type ApiEventType = ApiEvent['type'];
 

@@ -6,13 +6,14 @@ import type {
   AttachmentInfo,
   InviteInfo,
   InviteKind,
+  PresenceState,
   Protocol,
   QuarantinedAccept,
   SafetyNumber,
   SecurityFacts,
 } from '../../adapters/contract.ts';
 
-export type { AccountStatus, AttachmentInfo, InviteKind, Protocol, SecurityFacts };
+export type { AccountStatus, AttachmentInfo, InviteKind, PresenceState, Protocol, SecurityFacts };
 
 /** An invite, with the account that made it. */
 export interface Invite extends InviteInfo {
@@ -71,6 +72,8 @@ export interface Account {
   error?: string | undefined;
   /** Its running adapter can make group chats (`groups.create`) and list and change their members. */
   canCreateGroups: boolean;
+  /** Its running adapter can join group chats by address (`groups.join`: XMPP rooms). */
+  canJoinGroups: boolean;
   /** Initial or catch-up sync under way: `done` of `total` messages; null when none is running. */
   sync: { done: number; total: number } | null;
   /** Its settings (servers, sync window, ...) as stored; its secrets are never part of them. */
@@ -95,6 +98,8 @@ export interface Route {
   identity: Identity;
   available: boolean;
   rating: Rating;
+  /** Whether the peer has a client connected on this route (XMPP presence); null when the route does not say or its account is offline. */
+  presence: PresenceState | null;
 }
 
 export interface Contact {
@@ -179,6 +184,8 @@ export interface ConversationSummary {
    * open; null otherwise (already encrypted, a group, a request, no native account).
    */
   upgrade: 'possible' | 'invited' | null;
+  /** The contact's presence where a route reports it (XMPP): online on any route counts; null when none reports it. */
+  presence: PresenceState | null;
 }
 
 export type MessageStatus =

@@ -29,6 +29,11 @@ export function toIdentity(row: IdentityRow): Identity {
   };
 }
 
+/** A route as the api shows it: the identity, whether it can send now, its padlock and the peer's presence. */
+export function toRoute(ctx: CoreContext, identity: IdentityRow, c: RouteCandidate): Route {
+  return { identity: toIdentity(identity), available: c.available, rating: c.rating, presence: ctx.accounts.presenceOf(c.accountId, identity.address) };
+}
+
 export function routeCandidates(ctx: CoreContext, rows: IdentityRow[]): RouteCandidate[] {
   return rows.map((r) => ({
     identityId: r.id,
@@ -61,11 +66,7 @@ export function getContactRow(ctx: CoreContext, contactId: string): ContactRow |
 export function contactView(ctx: CoreContext, contact: ContactRow, settings: Settings): Contact {
   const { decision, candidates, identities } = decideRoute(ctx, contact, settings);
   const byId = new Map(identities.map((r) => [r.id, r]));
-  const routes: Route[] = candidates.map((c) => ({
-    identity: toIdentity(byId.get(c.identityId)!),
-    available: c.available,
-    rating: c.rating,
-  }));
+  const routes: Route[] = candidates.map((c) => toRoute(ctx, byId.get(c.identityId)!, c));
   let chosenIdentityId: string | null = null;
   let chosenReason: string;
   switch (decision.kind) {

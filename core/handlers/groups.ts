@@ -14,7 +14,7 @@ import { pluck, stmt } from '../store/statements.ts';
 import { attempt, attemptAsync } from './adapter-errors.ts';
 import type { Handlers } from './handlers.ts';
 
-type GroupCommand = 'groups.create' | 'groups.members' | 'groups.setMembers';
+type GroupCommand = 'groups.create' | 'groups.members' | 'groups.setMembers' | 'groups.join' | 'groups.leave' | 'groups.setNickname';
 
 /** What these handlers need from the others. */
 export interface GroupHandlerDeps {
@@ -23,11 +23,13 @@ export interface GroupHandlerDeps {
 }
 
 const NO_GROUPS =
-  'Group chats need an account whose network lets Switchboard make groups (Switchboard encrypted chat), and it must be running.';
+  'Group chats need an account whose network lets Switchboard make groups (Switchboard encrypted chat, or XMPP), and it must be running.';
 
 /** The words for a contact who cannot be put in a group on this account. */
-function noChatWith(name: string): string {
-  return `${name} has no encrypted chat with you yet: send them an invite first.`;
+function noChatWith(name: string, protocol: AccountRow['protocol']): string {
+  return protocol === 'native'
+    ? `${name} has no encrypted chat with you yet: send them an invite first.`
+    : `${name} has no address on this account's network, so they cannot join a group chat made with it.`;
 }
 
 export function groupHandlers(ctx: CoreContext, deps: GroupHandlerDeps): Pick<Handlers, GroupCommand> {
@@ -47,12 +49,14 @@ export function groupHandlers(ctx: CoreContext, deps: GroupHandlerDeps): Pick<Ha
       accountId,
     ) as string | undefined;
 
-  const addressesOn = (accountId: string, contacts: readonly ContactRow[]): string[] =>
-    contacts.map((c) => {
+  const addressesOn = (accountId: string, contacts: readonly ContactRow[]): string[] => {
+    const protocol = pluck(db, 'SELECT protocol FROM accounts WHERE id = ?').get(accountId) as AccountRow['protocol'];
+    return contacts.map((c) => {
       const address = addressOn(accountId, c.id);
-      if (address === undefined) throw new ApiError('bad-request', noChatWith(c.display_name));
+      if (address === undefined) throw new ApiError('bad-request', noChatWith(c.display_name, protocol));
       return address;
     });
+  };
 
   /**
    * The named account's group actions; or, when none is named, the first running account that has
@@ -132,6 +136,36 @@ export function groupHandlers(ctx: CoreContext, deps: GroupHandlerDeps): Pick<Ha
       const addresses = addressesOn(accountId, contactRows(p.contactIds));
       await attemptAsync(() => groups.setMembers(roomId, addresses));
       deps.announceConversation(conv.id);
+      return toMembers(accountId, attempt(() => groups.members(roomId)));
+    },
+    'groups.join': async (p) => {
+      const row = stmt(db, 'SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
+      if (!row) throw new ApiError('not-found', 'That account does not exist.');
+      const adapter = ctx.accounts.adapter(row.id);
+      if (!adapter?.groups?.join) throw new ApiError('unavailable', `The account ${row.display_name} cannot join group chats by address (XMPP accounts can), or it is not running.`);
+      const join = adapter.groups.join.bind(adapter.groups);
+      const joined = await attemptAsync(() => join(p.address, p.nickname));
+      const conversationId = db.transaction(() =>
+        syncGroupConversation(db, { accountId: row.id, roomId: joined.roomId, title: joined.title, left: false }, ctx.now()),
+      )();
+      if (!conversationId) throw new ApiError('internal', 'Joined the group chat, but its conversation could not be stored.');
+      return deps.announceConversation(conversationId);
+    },
+    'groups.leave': async (p) => {
+      const { conv, accountId, roomId, groups } = groupOf(p.conversationId);
+      if (hasLeft(conv)) return deps.announceConversation(conv.id);
+      if (!groups.leave) throw new ApiError('unavailable', 'Switchboard cannot leave a group on this network.');
+      const leave = groups.leave.bind(groups);
+      await attemptAsync(() => leave(roomId));
+      db.transaction(() => syncGroupConversation(db, { accountId, roomId, title: conv.title, left: true }, ctx.now()))();
+      return deps.announceConversation(conv.id);
+    },
+    'groups.setNickname': async (p) => {
+      const { conv, accountId, roomId, groups } = groupOf(p.conversationId);
+      if (hasLeft(conv)) throw new ApiError('conflict', LEFT_GROUP_REASON);
+      if (!groups.setNickname) throw new ApiError('unavailable', 'Nicknames cannot be changed in groups on this network.');
+      const setNickname = groups.setNickname.bind(groups);
+      await attemptAsync(() => setNickname(roomId, p.nickname));
       return toMembers(accountId, attempt(() => groups.members(roomId)));
     },
   };

@@ -81,6 +81,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       displayName: row.display_name,
       status: 'offline',
       canCreateGroups: false,
+      canJoinGroups: false,
       sync: null,
       settings: accountSettings(row),
     };

@@ -1,4 +1,4 @@
-import type { ConversationSummary, Message, MessageStatus, Protocol, Rating, Settings } from '../api/types.ts';
+import type { ConversationSummary, Message, MessageStatus, PresenceState, Protocol, Rating, Settings } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { contentSummary, parseAttachments, type ContentSummaryRow } from '../content/store.ts';
 import { invitationSummary, openInvites, type InvitationSummaryRow } from '../upgrade/invitations.ts';
@@ -8,7 +8,7 @@ import { parseFacts } from '../ingest/validate.ts';
 import { rate, UNKNOWN_FACTS } from '../security/index.ts';
 import { factsById } from '../store/facts.ts';
 import type { Db } from '../store/open.ts';
-import type { ConversationRow, MessageRow } from '../store/rows.ts';
+import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
 const PREVIEW_CHARS = 140;
@@ -47,7 +47,7 @@ export function conversationRating(
   ctx: CoreContext,
   row: ConversationRow,
   settings: Settings,
-): { rating: Rating; protocols: Protocol[]; upgrade: ConversationSummary['upgrade'] } {
+): { rating: Rating; protocols: Protocol[]; upgrade: ConversationSummary['upgrade']; presence: PresenceState | null } {
   if (row.kind === 'group') {
     const account = row.account_id ? ctx.accounts.view(row.account_id) : null;
     const facts =
@@ -55,11 +55,11 @@ export function conversationRating(
       parseFacts(row.facts) ??
       UNKNOWN_FACTS;
     const protocol = account?.protocol ?? (pluck(ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(row.account_id) as Protocol | undefined);
-    return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [], upgrade: null };
+    return { rating: rate(facts, protocol), protocols: protocol ? [protocol] : [], upgrade: null, presence: null };
   }
   const contact = row.contact_id ? getContactRow(ctx, row.contact_id) : undefined;
-  if (!contact) return { rating: rate(UNKNOWN_FACTS), protocols: [], upgrade: null };
-  const { decision, candidates } = decideRoute(ctx, contact, settings);
+  if (!contact) return { rating: rate(UNKNOWN_FACTS), protocols: [], upgrade: null, presence: null };
+  const { decision, candidates, identities } = decideRoute(ctx, contact, settings);
   const protocols = [...new Set(candidates.map((c) => c.protocol))];
   let rating: Rating;
   switch (decision.kind) {
@@ -73,7 +73,19 @@ export function conversationRating(
       rating = rate(UNKNOWN_FACTS);
       break;
   }
-  return { rating, protocols, upgrade: upgradeState(ctx, row, contact.id, protocols) };
+  return { rating, protocols, upgrade: upgradeState(ctx, row, contact.id, protocols), presence: bestPresence(ctx, identities) };
+}
+
+const PRESENCE_RANK: Readonly<Record<PresenceState, number>> = { available: 2, away: 1, offline: 0 };
+
+/** The contact's presence over the routes that report it (online on any of them counts), or null when none does. */
+export function bestPresence(ctx: CoreContext, identities: readonly IdentityRow[]): PresenceState | null {
+  let best: PresenceState | null = null;
+  for (const i of identities) {
+    const p = ctx.accounts.presenceOf(i.account_id, i.address);
+    if (p !== null && (best === null || PRESENCE_RANK[p] > PRESENCE_RANK[best])) best = p;
+  }
+  return best;
 }
 
 /**
@@ -97,7 +109,7 @@ function upgradeState(ctx: CoreContext, row: ConversationRow, contactId: string,
 type RowWithLast = ConversationRow & { last_body: string | null };
 
 export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settings: Settings): ConversationSummary {
-  const { rating, protocols, upgrade } = conversationRating(ctx, row, settings);
+  const { rating, protocols, upgrade, presence } = conversationRating(ctx, row, settings);
   const body = row.last_body;
   return {
     id: row.id,
@@ -117,6 +129,7 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
     accountId: row.kind === 'group' ? row.account_id : null,
     left: hasLeft(row),
     upgrade,
+    presence,
   };
 }
 

@@ -13,6 +13,7 @@ import { newId } from '../store/ids.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { announceAdapterChange, type ChangeTopic } from './changes.ts';
 import { validateAdapterEvent } from './validate.ts';
+import { applyPresence, readTyping, type TypingNotice } from './ephemeral.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
 const log = createLogger('ingest');
@@ -63,9 +64,12 @@ interface BatchEffects {
   /** Contacts whose routes changed (a native identity linked to them), and conversations emptied into another. */
   contacts: Set<string>;
   removedConversations: string[];
+  /** Typing notices, in order (not stored). */
+  typing: TypingNotice[];
 }
 
 const noEffects = (): BatchEffects => ({
+  typing: [],
   invitations: [],
   contacts: new Set(),
   removedConversations: [],
@@ -389,6 +393,17 @@ export class Ingestor {
       case 'disappearing':
         this.applyTimer(e, fx);
         return;
+      case 'presence': {
+        const shown = applyPresence(this.ctx, e);
+        for (const c of shown.contacts) fx.contacts.add(c);
+        for (const c of shown.conversations) fx.conversations.add(c);
+        return;
+      }
+      case 'typing': {
+        const notice = readTyping(this.ctx, e);
+        if (notice) fx.typing.push(notice);
+        return;
+      }
       case 'changed': {
         // Nothing to store: the adapter owns invites, the quarantine and keys; the UI re-reads them.
         let topics = fx.changed.get(e.accountId);
@@ -615,6 +630,7 @@ export class Ingestor {
     // A peer stored on its own a moment ago was linked into a contact: its messages moved.
     if (fx.removedConversations.length > 0) for (const id of fx.conversations) this.ctx.emit({ type: 'conversation.reloaded', conversationId: id });
     for (const id of fx.contacts) this.ctx.emit({ type: 'contact.updated', contactId: id });
+    for (const t of fx.typing) this.ctx.emit({ type: 'conversation.typing', ...t });
     if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
@@ -673,6 +689,7 @@ function mergeEffects(into: BatchEffects, from: BatchEffects): void {
   for (const c of from.contacts) into.contacts.add(c);
   for (const c of from.conversations) into.conversations.add(c);
   for (const a of from.routes) into.routes.add(a);
+  into.typing.push(...from.typing);
   if (from.firstExpiry !== null && (into.firstExpiry === null || from.firstExpiry < into.firstExpiry)) into.firstExpiry = from.firstExpiry;
   for (const [accountId, ids] of from.handled) for (const id of ids) pushTo(into.handled, accountId, id);
   for (const [accountId, topics] of from.changed) {

@@ -103,6 +103,8 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('group'), accountId: shortText, roomId: shortText, title: z.string().max(500), left: z.boolean() }),
   z.strictObject({ type: z.literal('disappearing'), accountId: shortText, conversation, seconds: timerSeconds }),
   z.strictObject({ type: z.literal('changed'), accountId: shortText, topic: z.enum(['invites', 'quarantine', 'identity']) }),
+  z.strictObject({ type: z.literal('presence'), accountId: shortText, address: shortText, state: z.enum(['available', 'away', 'offline']) }),
+  z.strictObject({ type: z.literal('typing'), accountId: shortText, conversation, sender: person, typing: z.boolean() }),
 ]);
 
 /** The event, or a readable reason it was refused. */

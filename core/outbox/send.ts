@@ -1,8 +1,8 @@
 import type { SecurityFacts } from '../../adapters/contract.ts';
 import { ApiError } from '../api/commands.ts';
-import type { Protocol, Route, SendResult } from '../api/types.ts';
+import type { Protocol, SendResult } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
-import { decideRoute, getContactRow, identityFacts, toIdentity } from '../contacts/routes.ts';
+import { decideRoute, getContactRow, identityFacts, toRoute } from '../contacts/routes.ts';
 import { hasLeft, LEFT_GROUP_REASON } from '../groups/membership.ts';
 import { bumpConversation } from '../ingest/ingest.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
@@ -13,7 +13,7 @@ import { firstUseSeen, getSettings } from '../settings/settings.ts';
 
 import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
-import type { ConversationRow, IdentityRow, MessageRow } from '../store/rows.ts';
+import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
 export interface SendParams {
@@ -107,10 +107,6 @@ export function sendMessage(ctx: CoreContext, params: SendParams, outbox: Outbox
   return { kind: 'queued', message, routeNote: placed.note };
 }
 
-function toRoute(byId: Map<string, IdentityRow>, c: RouteCandidate): Route {
-  return { identity: toIdentity(byId.get(c.identityId)!), available: c.available, rating: c.rating };
-}
-
 /** What sending needs of the outbox. */
 export interface OutboxControl {
   wake(): void;
@@ -162,8 +158,8 @@ export function placeMessage(
       }
       return {
         kind: 'needs-decision',
-        available: toRoute(byId, decision.available),
-        best: toRoute(byId, decision.best),
+        available: toRoute(ctx, byId.get(decision.available.identityId)!, decision.available),
+        best: toRoute(ctx, byId.get(decision.best.identityId)!, decision.best),
         question: decision.question,
       };
   }

@@ -26,6 +26,9 @@ export const SLOW_COMMANDS: typeof CommandNames.SLOW_COMMANDS = [
   'messages.attachment',
   'conversations.upgrade',
   'invitations.respond',
+  'groups.create',
+  'groups.join',
+  'groups.setNickname',
 ];
 
 /** How long the renderer waits for a command's answer: longer for those that wait for a remote server. */

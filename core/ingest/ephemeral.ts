@@ -1,0 +1,56 @@
+/**
+ * Adapter events that change nothing stored: a peer's presence (kept in memory by the account
+ * runtime) and typing notices. They only tell the renderer which contact or conversation to show
+ * differently; nothing here creates a contact or a conversation (a stranger's presence or typing
+ * must not put anything in the inbox).
+ */
+import type { AdapterEvent } from '../../adapters/contract.ts';
+import type { CoreContext } from '../context.ts';
+import { normaliseAddress } from '../contacts/resolve.ts';
+import type { AccountRow } from '../store/rows.ts';
+import { pluck, stmt } from '../store/statements.ts';
+
+type PresenceEvent = Extract<AdapterEvent, { type: 'presence' }>;
+type TypingEvent = Extract<AdapterEvent, { type: 'typing' }>;
+
+/** A typing notice for the renderer. */
+export interface TypingNotice {
+  conversationId: string;
+  /** Who types, as the user knows them (the contact's name, or the group member's). */
+  name: string;
+  typing: boolean;
+}
+
+function protocolOf(ctx: CoreContext, accountId: string): AccountRow['protocol'] | undefined {
+  return pluck(ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(accountId) as AccountRow['protocol'] | undefined;
+}
+
+/** Records the presence; returns the contacts and direct conversations that show it. */
+export function applyPresence(ctx: CoreContext, e: PresenceEvent): { contacts: string[]; conversations: string[] } {
+  const protocol = protocolOf(ctx, e.accountId);
+  if (!protocol) return { contacts: [], conversations: [] };
+  const address = normaliseAddress(protocol, e.address);
+  ctx.accounts.setPresence(e.accountId, address, e.state);
+  const contacts = (stmt(ctx.db, 'SELECT DISTINCT contact_id FROM identities WHERE account_id = ? AND address = ?').all(e.accountId, address) as {
+    contact_id: string;
+  }[]).map((r) => r.contact_id);
+  const conversations = contacts.flatMap((c) => (stmt(ctx.db, "SELECT id FROM conversations WHERE contact_id = ? AND kind = 'direct'").all(c) as { id: string }[]).map((r) => r.id));
+  return { contacts, conversations };
+}
+
+/** The conversation a typing notice belongs to and who types, or null when it is not one the user has. */
+export function readTyping(ctx: CoreContext, e: TypingEvent): TypingNotice | null {
+  const protocol = protocolOf(ctx, e.accountId);
+  if (!protocol) return null;
+  if (e.conversation.kind === 'group') {
+    const id = pluck(ctx.db, 'SELECT id FROM conversations WHERE account_id = ? AND remote_id = ?').get(e.accountId, e.conversation.roomId) as string | undefined;
+    return id ? { conversationId: id, name: e.sender.displayName?.trim() || e.sender.address, typing: e.typing } : null;
+  }
+  const row = stmt(
+    ctx.db,
+    `SELECT c.id, k.display_name FROM identities i JOIN contacts k ON k.id = i.contact_id
+     JOIN conversations c ON c.contact_id = i.contact_id AND c.kind = 'direct'
+     WHERE i.account_id = ? AND i.address = ?`,
+  ).get(e.accountId, normaliseAddress(protocol, e.conversation.peer.address)) as { id: string; display_name: string } | undefined;
+  return row ? { conversationId: row.id, name: row.display_name, typing: e.typing } : null;
+}

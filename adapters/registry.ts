@@ -3,6 +3,7 @@ import { createEmailAdapter } from './email/adapter.ts';
 import { createNativeAdapter } from './native/adapter.ts';
 import { emailSetup } from './email/setup.ts';
 import { createXmppAdapter } from './xmpp/adapter.ts';
+import { xmppSetup } from './xmpp/setup.ts';
 
 /**
  * Which factory builds the adapter for each protocol (or for a named test kind).
@@ -37,5 +38,5 @@ export function defaultRegistry(): AdapterRegistry {
   return new AdapterRegistry()
     .register('native', createNativeAdapter)
     .register('email', createEmailAdapter, emailSetup)
-    .register('xmpp', createXmppAdapter);
+    .register('xmpp', createXmppAdapter, xmppSetup);
 }

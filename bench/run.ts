@@ -7,6 +7,7 @@
  *                    [--no-relay | --relay-only] [--relay-messages N] [--relay-per-mailbox]
  *                    [--no-native | --native-only]
  *                    [--no-email | --email-only] [--email-messages N]
+ *                    [--no-xmpp | --xmpp-only] [--xmpp-messages N]
  *
  * Defaults: 10 000 conversations / 1 000 000 messages; --quick: 1 000 / 50 000.
  * Then the UI benchmark (bench/ui.ts, headless Chromium on the built renderer): 10 000
@@ -24,6 +25,11 @@
  * (and headers + source), alternating rounds, then IDLE delivery latency (Maildir file and SMTP
  * submission → message event); --quick: 1 000. --no-email skips it, --email-only runs only it,
  * --email-messages N sets the mailbox size.
+ * Then the XMPP benchmark (bench/xmpp.ts, a real Prosody on loopback, the adapter inside a core):
+ * a burst of 10 000 chat messages received and stored vs a raw xmpp.js client receiving the same,
+ * and the catch-up after being offline (offline storage + MAM) vs a raw MAM query and a raw
+ * client's offline delivery; --quick: 1 000. --no-xmpp skips it, --xmpp-only runs only it,
+ * --xmpp-messages N sets the burst size.
  */
 import { runBenchmark } from './benchmark.ts';
 import { formatReport, formatUiReport } from './report.ts';
@@ -49,6 +55,8 @@ function parseArgs(argv: readonly string[]) {
     nativeSetups: 200,
     email: true,
     emailMessages: 10_000,
+    xmpp: true,
+    xmppMessages: 10_000,
     relayMessages: 200_000,
     relayPacedSeconds: 5,
     relayReceiver: 'batch' as 'batch' | 'per-mailbox',
@@ -72,6 +80,7 @@ function parseArgs(argv: readonly string[]) {
         opts.nativeMessages = 1_000;
         opts.nativeSetups = 50;
         opts.emailMessages = 1_000;
+        opts.xmppMessages = 1_000;
         break;
       case '--conversations':
         opts.conversations = num();
@@ -93,6 +102,7 @@ function parseArgs(argv: readonly string[]) {
         opts.relay = false;
         opts.native = false;
         opts.email = false;
+        opts.xmpp = false;
         break;
       case '--no-relay':
         opts.relay = false;
@@ -102,6 +112,7 @@ function parseArgs(argv: readonly string[]) {
         opts.ui = false;
         opts.native = false;
         opts.email = false;
+        opts.xmpp = false;
         break;
       case '--no-native':
         opts.native = false;
@@ -111,6 +122,7 @@ function parseArgs(argv: readonly string[]) {
         opts.ui = false;
         opts.relay = false;
         opts.email = false;
+        opts.xmpp = false;
         break;
       case '--no-email':
         opts.email = false;
@@ -120,9 +132,23 @@ function parseArgs(argv: readonly string[]) {
         opts.ui = false;
         opts.relay = false;
         opts.native = false;
+        opts.xmpp = false;
         break;
       case '--email-messages':
         opts.emailMessages = num();
+        break;
+      case '--no-xmpp':
+        opts.xmpp = false;
+        break;
+      case '--xmpp-only':
+        opts.core = false;
+        opts.ui = false;
+        opts.relay = false;
+        opts.native = false;
+        opts.email = false;
+        break;
+      case '--xmpp-messages':
+        opts.xmppMessages = num();
         break;
       case '--relay-messages':
         opts.relayMessages = num();
@@ -144,7 +170,7 @@ function parseArgs(argv: readonly string[]) {
       }
       default:
         throw new Error(
-          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox --no-native --native-only --no-email --email-only --email-messages N`,
+          `unknown option ${a}; use --conversations N --messages M --quick --keep --in-process --no-ui --ui-only --ui-conversations N --ui-messages B --ui-trace FILE --no-relay --relay-only --relay-messages N --relay-per-mailbox --no-native --native-only --no-email --email-only --email-messages N --no-xmpp --xmpp-only --xmpp-messages N`,
         );
     }
   }
@@ -152,7 +178,7 @@ function parseArgs(argv: readonly string[]) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-if (!opts.core && !opts.ui && !opts.relay && !opts.native && !opts.email) throw new Error('those options together leave nothing to run');
+if (!opts.core && !opts.ui && !opts.relay && !opts.native && !opts.email && !opts.xmpp) throw new Error('those options together leave nothing to run');
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const started = new Date();
 if (opts.core) {
@@ -200,4 +226,12 @@ if (opts.email) {
   const emailStarted = new Date();
   const email = await runEmailBenchmark({ messages: opts.emailMessages, log });
   process.stdout.write(`${formatEmailReport(email)}\n(started ${emailStarted.toISOString()}, node ${process.version})\n`);
+}
+if (opts.xmpp) {
+  // Loaded only when wanted: it starts Prosody.
+  const { runXmppBenchmark } = await import('./xmpp.ts');
+  const { formatXmppReport } = await import('./xmpp-report.ts');
+  const xmppStarted = new Date();
+  const xmpp = await runXmppBenchmark({ messages: opts.xmppMessages, log });
+  process.stdout.write(`${formatXmppReport(xmpp)}\n(started ${xmppStarted.toISOString()}, node ${process.version})\n`);
 }

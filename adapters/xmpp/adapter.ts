@@ -58,6 +58,7 @@ const NS_ROSTER_SEEN = 'xmpp-roster';
 const NS_ACK = 'xmpp-ack';
 const ACK_KEEP = 2_000;
 
+const NO_TLS = 'no TLS on this stream';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -147,7 +148,21 @@ export class XmppAdapter implements Adapter {
     this.stopping = null;
     this.pruneSeen();
     signal.addEventListener('abort', () => void this.disconnect(), { once: true });
-    const c = xmppClient({ service: this.settings.service, domain: this.domain, username: this.local, password: this.password, resource: this.resource() });
+    const password = this.password;
+    const c = xmppClient({
+      service: this.settings.service,
+      domain: this.domain,
+      username: this.local,
+      password,
+      resource: this.resource(),
+      // xmpp.js would log in over a stream without TLS: refuse before the password is offered.
+      credentials: async (authenticate, mechanisms, _fast, entity) => {
+        if (!entity.isSecure()) throw new Error(NO_TLS);
+        const mechanism = mechanisms[0];
+        if (mechanism === undefined) throw new Error('The server offers no login method Switchboard knows.');
+        await authenticate({ username: this.local, password }, mechanism, xml('user-agent', { id: this.resource() }));
+      },
+    });
     tlsOptionsFor(c as never, { servername: this.domain, ...(this.settings.trustedCertificate ? { ca: [this.settings.trustedCertificate] } : {}) });
     c.reconnect.delay = this.settings.reconnectMs;
     fixStreamManagementCount(c);
@@ -175,6 +190,10 @@ export class XmppAdapter implements Adapter {
         return;
       } catch (e) {
         log.warn('connecting failed; trying again', { accountId: this.accountId, error: (e as Error).message });
+        if ((e as Error).message === NO_TLS) {
+          this.setStatus('error', `The XMPP server ${this.settings.service} does not offer TLS, so Switchboard will not send the password over plain text.`);
+          return;
+        }
         if (/not-authorized/.test((e as Error).message)) {
           this.setStatus('error', 'The XMPP server refused the password for this account.');
           return;

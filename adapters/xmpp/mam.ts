@@ -53,7 +53,9 @@ export async function fetchPage(c: Client, from: MamFrom): Promise<MamPage> {
   c.on('stanza', collect);
   try {
     const set = 'after' in from ? xml('set', { xmlns: NS_RSM }, xml('max', {}, String(MAM_PAGE)), xml('after', {}, from.after)) : xml('set', { xmlns: NS_RSM }, xml('max', {}, String(MAM_PAGE)), xml('before'));
-    const fin = await c.iqCaller.set(xml('query', { xmlns: NS_MAM, queryid }, set));
+    // The answer is an iq holding <fin/> (not the <query/> `iqCaller.set` would look for).
+    const reply = await c.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_MAM, queryid }, set)));
+    const fin = reply.getChild('fin', NS_MAM);
     const last = fin?.getChild('set', NS_RSM)?.getChildText('last') ?? null;
     // Results of a `before` query come oldest first too; the archive order is kept.
     return { messages, last: last ?? messages.at(-1)?.id ?? null, complete: fin?.attrs.complete === 'true' || messages.length === 0 };

@@ -1,7 +1,7 @@
 /**
  * Adding an account. Switchboard's own encrypted chat asks only for a name to show and a relay;
- * email has its own two-step form (EmailAccountForm); the other protocols, for now, only their
- * address (their full forms come with each adapter).
+ * email (EmailAccountForm) and XMPP (XmppAccountForm) have their own forms; Matrix, for now, only
+ * its address (its full form comes with its adapter).
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { CommandParams } from '../../../core/api/commands.ts';
@@ -10,6 +10,7 @@ import { describeError } from '../format/errors.ts';
 import { PROTOCOL_LABEL } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { EmailAccountForm } from './EmailAccountForm.tsx';
+import { XmppAccountForm } from './XmppAccountForm.tsx';
 
 const PROTOCOLS: Protocol[] = ['native', 'matrix', 'xmpp', 'email'];
 
@@ -81,6 +82,7 @@ export function AddAccountForm() {
     </div>
   );
   if (protocol === 'email') return <EmailAccountForm protocolField={protocolField} />;
+  if (protocol === 'xmpp') return <XmppAccountForm protocolField={protocolField} />;
 
   return (
     <form className={`add-account${native ? ' add-account-native' : ''}`} onSubmit={onSubmit} aria-label="Add account" noValidate>

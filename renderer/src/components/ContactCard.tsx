@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Account, Contact, Route } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
-import { identityLabel } from '../format/labels.ts';
+import { identityLabel, PRESENCE_DETAIL } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { useApiEvent, useBridge } from '../state/bridgeContext.ts';
 import { useNotify } from '../state/notify.tsx';
@@ -44,6 +44,7 @@ function RouteItem({ route, chosen, pinned, account, onPin, onVerify }: RouteIte
         <span className={route.available ? 'route-available' : 'route-unavailable'}>
           {route.available ? 'Available' : 'Not available now'}
         </span>
+        {route.presence && <span className={`presence presence-${route.presence}`}>{PRESENCE_DETAIL[route.presence]}</span>}
         {chosen && <span className="route-tag">Used for the next message</span>}
         {pinned && <span className="route-tag route-tag-pinned">Pinned</span>}
       </div>

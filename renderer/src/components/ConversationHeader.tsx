@@ -6,6 +6,7 @@ import { DisappearingChip, DisappearingMenu } from './DisappearingControls.tsx';
 import { ArchiveIcon, BellIcon, MuteIcon, PeopleIcon, PersonIcon, PinIcon } from './icons.tsx';
 import { PadlockButton } from './Padlock.tsx';
 import { ProtocolBadges } from './ProtocolBadge.tsx';
+import { PRESENCE_LABEL } from '../format/labels.ts';
 
 /** What the header changes about a conversation (`conversations.update`). */
 export interface ConversationPatch {
@@ -40,6 +41,11 @@ export function ConversationHeader({ conversation: c, onUpdate, onContactDetails
         <div className="conversation-sub">
           <ProtocolBadges protocols={c.protocols} />
           {c.kind === 'group' && <span className="conversation-kind">{c.left ? 'Group · you left' : 'Group'}</span>}
+          {c.presence && (
+            <span className={`presence presence-${c.presence}`} title="Whether they have an XMPP client connected now">
+              {PRESENCE_LABEL[c.presence]}
+            </span>
+          )}
           <DisappearingChip seconds={c.disappearingSeconds} />
         </div>
       </div>

@@ -1,25 +1,30 @@
 /**
  * "Group members": who is in a group chat (the admin marked, the user as "You"). The group's
- * admin can add people and remove members (after confirming); the list follows changes made
- * elsewhere while it is open.
+ * admin can add people and remove members (after confirming); in a room joined by address (XMPP)
+ * the user can change their nickname and leave. The list follows changes made elsewhere while it
+ * is open.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ConversationSummary, GroupMember } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { useContactList } from '../state/useContactList.ts';
+import { useBridge } from '../state/bridgeContext.ts';
 import { useGroupMembers, type GroupMembersState } from '../state/useGroupMembers.ts';
 import { Avatar } from './Avatar.tsx';
 import { ContactChecklist } from './ContactChecklist.tsx';
 import { Dialog } from './Dialog.tsx';
 
-type View = { kind: 'list' } | { kind: 'add' } | { kind: 'remove'; member: GroupMember & { contactId: string } };
+type View = { kind: 'list' } | { kind: 'add' } | { kind: 'remove'; member: GroupMember & { contactId: string } } | { kind: 'leave' };
 
 interface GroupMembersDialogProps {
   conversation: ConversationSummary;
+  /** The group is a room the user can leave and rename themselves in (`groups.leave`, `groups.setNickname`). */
+  roomActions: boolean;
   onClose: () => void;
 }
 
-export function GroupMembersDialog({ conversation, onClose }: GroupMembersDialogProps) {
+export function GroupMembersDialog({ conversation, roomActions, onClose }: GroupMembersDialogProps) {
+  const bridge = useBridge();
   const group = useGroupMembers(conversation.id);
   const [view, setView] = useState<View>({ kind: 'list' });
   const [busy, setBusy] = useState(false);
@@ -65,6 +70,21 @@ export function GroupMembersDialog({ conversation, onClose }: GroupMembersDialog
     );
   };
 
+  const leave = () => {
+    setBusy(true);
+    setError(null);
+    bridge.call('groups.leave', { conversationId: conversation.id }).then(
+      () => {
+        setBusy(false);
+        onClose();
+      },
+      (e: unknown) => {
+        setBusy(false);
+        setError(`Couldn't leave: ${describeError(e)}`);
+      },
+    );
+  };
+
   const kept = (without?: string): string[] =>
     others.flatMap((m) => (m.contactId !== null && m.contactId !== without ? [m.contactId] : []));
 
@@ -101,6 +121,25 @@ export function GroupMembersDialog({ conversation, onClose }: GroupMembersDialog
             onAdd={(contactIds) => change([...kept(), ...contactIds], 'add them')}
             onBack={() => show({ kind: 'list' })}
           />
+        )}
+        {members && view.kind === 'list' && roomActions && !conversation.left && self && (
+          <RoomSelf nickname={self.displayName} busy={busy} onNickname={group.setNickname} onLeave={() => show({ kind: 'leave' }, 'leave')} />
+        )}
+        {view.kind === 'leave' && (
+          <section aria-label={`Leave ${conversation.title}`}>
+            <p className="dialog-text">
+              Leave <strong>{conversation.title}</strong>? You get no new messages from it and are not in it on your other devices either. What you
+              have stays here, readable.
+            </p>
+            <div className="dialog-actions">
+              <button type="button" className="button" data-view-focus onClick={() => show({ kind: 'list' })}>
+                Cancel
+              </button>
+              <button type="button" className="button button-danger" disabled={busy} onClick={leave}>
+                {busy ? 'Leaving…' : 'Leave'}
+              </button>
+            </div>
+          </section>
         )}
         {view.kind === 'remove' && (
           <section aria-label={`Remove ${view.member.displayName}`}>
@@ -234,7 +273,7 @@ function AddPeople({ accountId, members, busy, onAdd, onBack }: AddPeopleProps) 
           Loading contacts…
         </p>
       ) : candidates.length === 0 ? (
-        <p className="dialog-text">Everyone you have an encrypted chat with is in this group already.</p>
+        <p className="dialog-text">Everyone you could add is in this group already.</p>
       ) : (
         <ContactChecklist legend="Add to the group" contacts={candidates} chosen={chosen} onToggle={toggle} autoFocus />
       )}
@@ -246,6 +285,56 @@ function AddPeople({ accountId, members, busy, onAdd, onBack }: AddPeopleProps) 
           {busy ? 'Adding…' : 'Add'}
         </button>
       </div>
+    </section>
+  );
+}
+
+interface RoomSelfProps {
+  nickname: string;
+  busy: boolean;
+  onNickname: (nickname: string) => Promise<void>;
+  onLeave: () => void;
+}
+
+/** The user's own place in a room: their nickname, and leaving. */
+function RoomSelf({ nickname, busy, onNickname, onLeave }: RoomSelfProps) {
+  const id = useId();
+  const [draft, setDraft] = useState(nickname);
+  const [saving, setSaving] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const changed = draft.trim() !== '' && draft.trim() !== nickname;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!changed || saving) return;
+    setSaving(true);
+    setProblem(null);
+    onNickname(draft.trim()).then(
+      () => setSaving(false),
+      (e: unknown) => {
+        setSaving(false);
+        setProblem(`Couldn't change your nickname: ${describeError(e)}`);
+      },
+    );
+  };
+
+  return (
+    <section className="room-self" aria-label="You in this group">
+      <form className="room-nickname" onSubmit={submit}>
+        <label htmlFor={`${id}-nick`}>Your nickname</label>
+        <input id={`${id}-nick`} type="text" maxLength={100} autoComplete="off" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <button type="submit" className="button button-small" disabled={!changed || saving}>
+          {saving ? 'Changing…' : 'Change'}
+        </button>
+      </form>
+      {problem && (
+        <p className="form-error form-error-block" role="alert">
+          {problem}
+        </p>
+      )}
+      <button type="button" className="button button-small button-danger" data-return="leave" disabled={busy} onClick={onLeave}>
+        Leave group chat
+      </button>
     </section>
   );
 }

@@ -1,5 +1,5 @@
 /** Words the UI shows for api values. Labels only: ratings themselves come from core. */
-import type { Identity, MessageStatus, Protocol, Rating } from '../../../core/api/types.ts';
+import type { Identity, MessageStatus, PresenceState, Protocol, Rating } from '../../../core/api/types.ts';
 
 /** Long names, as in the first-use and downgrade dialogs. */
 export const PROTOCOL_LABEL: Record<Protocol, string> = {
@@ -15,6 +15,20 @@ export const PROTOCOL_BADGE: Record<Protocol, string> = {
   xmpp: 'XMPP',
   matrix: 'Matrix',
   native: 'Native',
+};
+
+/** A contact's presence (XMPP) in words. */
+export const PRESENCE_LABEL: Record<PresenceState, string> = {
+  available: 'Online',
+  away: 'Away',
+  offline: 'Offline',
+};
+
+/** The same on a contact's route, where "Available" already says whether the account can send. */
+export const PRESENCE_DETAIL: Record<PresenceState, string> = {
+  available: 'They are online',
+  away: 'They are away',
+  offline: 'They are offline: messages wait on their server',
 };
 
 /** The exact accessible name of every padlock. */

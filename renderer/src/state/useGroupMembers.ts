@@ -10,6 +10,8 @@ export interface GroupMembersState {
   failure: string | null;
   /** Sets who is in the group besides the user (`groups.setMembers`); rejects with core's reason. */
   setMembers: (contactIds: string[]) => Promise<void>;
+  /** Changes the user's nickname in the group (`groups.setNickname`, XMPP rooms); rejects with core's reason. */
+  setNickname: (nickname: string) => Promise<void>;
 }
 
 export function useGroupMembers(conversationId: string): GroupMembersState {
@@ -45,5 +47,12 @@ export function useGroupMembers(conversationId: string): GroupMembersState {
     [bridge, conversationId],
   );
 
-  return { members, failure, setMembers };
+  const setNickname = useCallback(
+    async (nickname: string) => {
+      setMembersList(await bridge.call('groups.setNickname', { conversationId, nickname }));
+    },
+    [bridge, conversationId],
+  );
+
+  return { members, failure, setMembers, setNickname };
 }

@@ -19,6 +19,7 @@ import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
 import { loadDraft, saveDraft } from '../state/drafts.ts';
 import { useTypingNotice } from '../state/useTypingNotice.ts';
+import { typingText, useTypingIndicator } from '../state/useTypingIndicator.ts';
 import { useFocusMessage, type FocusRequest } from '../state/useFocusMessage.ts';
 import { useNotify } from '../state/notify.tsx';
 import { useConversation } from '../state/useConversation.ts';
@@ -63,6 +64,7 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
   // Drafts survive switching conversations.
   useEffect(() => saveDraft(conversationId, text), [conversationId, text]);
   useTypingNotice(conversationId, text);
+  const typing = typingText(useTypingIndicator(conversationId));
 
   const unread = state.kind === 'ready' ? state.conversation.unreadCount : 0;
   // Read means seen: only while the window is focused and visible, and messages are shown.
@@ -174,6 +176,9 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
       {conversation.request && <RequestBar conversation={conversation} onAccepted={onRequestAccepted} onDeleted={onClose} />}
       {conversation.left && <LeftGroupBar />}
       {!conversation.request && <UpgradeBanner conversation={conversation} />}
+      <p className="typing-line" aria-live="polite">
+        {typing}
+      </p>
       <Composer
         rating={conversation.rating}
         placeholder={`Message ${conversation.title}`}
@@ -183,7 +188,7 @@ export function ConversationView({ conversationId, initial, focus = null, onRequ
         disabledReason={conversation.request ? 'Accept the request to reply' : conversation.left ? 'You are no longer in this group' : null}
       />
       {contactOpen && contactId && <ContactCard contactId={contactId} onClose={() => setContactOpen(false)} />}
-      {membersOpen && showsMembers && <GroupMembersDialog conversation={conversation} onClose={() => setMembersOpen(false)} />}
+      {membersOpen && showsMembers && <GroupMembersDialog conversation={conversation} roomActions={!!groupAccount?.canJoinGroups} onClose={() => setMembersOpen(false)} />}
       {flow.decision && (
         <LeavingEncryptionDialog
           question={flow.decision.question}

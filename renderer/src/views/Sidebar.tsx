@@ -9,7 +9,8 @@ import { FOLDER_LABEL, FOLDER_PANEL_ID, FolderToggle } from '../components/Folde
 import { GearIcon, PlusIcon } from '../components/icons.tsx';
 import { useInviteDialogs } from '../components/InviteDialogs.tsx';
 import { MenuButton } from '../components/MenuButton.tsx';
-import { NewEmailDialog } from '../components/NewEmailDialog.tsx';
+import { NewAddressChatDialog } from '../components/NewAddressChatDialog.tsx';
+import { JoinGroupDialog } from '../components/JoinGroupDialog.tsx';
 import { SyncStatus } from '../components/SyncStatus.tsx';
 import { NewGroupDialog } from '../components/NewGroupDialog.tsx';
 import { QuarantineBanner, QuarantineDialog } from '../components/QuarantineReview.tsx';
@@ -17,6 +18,7 @@ import { SearchBox } from '../components/SearchBox.tsx';
 import { SearchResults } from '../components/SearchResults.tsx';
 import type { Folder } from '../state/conversationOrder.ts';
 import type { ConversationList as ConversationListState } from '../state/useConversationList.ts';
+import { useAccounts } from '../state/accounts.tsx';
 import { useQuarantine } from '../state/useQuarantine.ts';
 import type { RequestCount } from '../state/useRequestCount.ts';
 import { useSearch } from '../state/useSearch.ts';
@@ -54,7 +56,11 @@ export function Sidebar(props: SidebarProps) {
   const quarantine = useQuarantine();
   const [reviewing, setReviewing] = useState(false);
   const [newGroup, setNewGroup] = useState(false);
-  const [newEmail, setNewEmail] = useState(false);
+  const [newByAddress, setNewByAddress] = useState<'email' | 'xmpp' | null>(null);
+  const [joinGroup, setJoinGroup] = useState(false);
+  const { accounts } = useAccounts();
+  // XMPP entries show once there is an XMPP account: a menu of networks the user does not use helps nobody.
+  const hasXmpp = (accounts ?? []).some((a) => a.protocol === 'xmpp');
   return (
     <nav className="sidebar" aria-label="Conversations and search">
       <div className="sidebar-top">
@@ -64,8 +70,10 @@ export function Sidebar(props: SidebarProps) {
           items={[
             { label: 'New invite', onSelect: invites.openNew },
             { label: 'Accept invite', onSelect: invites.openAccept },
-            { label: 'New email', onSelect: () => setNewEmail(true) },
+            { label: 'New email', onSelect: () => setNewByAddress('email') },
+            ...(hasXmpp ? [{ label: 'New XMPP chat', onSelect: () => setNewByAddress('xmpp') }] : []),
             { label: 'New group', onSelect: () => setNewGroup(true) },
+            ...(hasXmpp ? [{ label: 'Join group chat', onSelect: () => setJoinGroup(true) }] : []),
           ]}
         >
           <PlusIcon />
@@ -104,11 +112,22 @@ export function Sidebar(props: SidebarProps) {
       )}
       {invites.dialogs}
       {reviewing && <QuarantineDialog quarantine={quarantine} onClose={() => setReviewing(false)} />}
-      {newEmail && (
-        <NewEmailDialog
-          onClose={() => setNewEmail(false)}
+      {newByAddress && (
+        <NewAddressChatDialog
+          key={newByAddress}
+          protocol={newByAddress}
+          onClose={() => setNewByAddress(null)}
           onStarted={(conversation) => {
-            setNewEmail(false);
+            setNewByAddress(null);
+            props.onConversationStarted(conversation);
+          }}
+        />
+      )}
+      {joinGroup && (
+        <JoinGroupDialog
+          onClose={() => setJoinGroup(false)}
+          onJoined={(conversation) => {
+            setJoinGroup(false);
             props.onConversationStarted(conversation);
           }}
         />

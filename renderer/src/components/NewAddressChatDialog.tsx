@@ -1,4 +1,7 @@
-/** "New email": write to someone by email address; the chat with them opens at once. */
+/**
+ * "New email" / "New XMPP chat": write to someone by address (an email address, a JID); the chat
+ * with them opens at once.
+ */
 import { useId, useState, type FormEvent } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
@@ -6,22 +9,45 @@ import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
 import { Dialog } from './Dialog.tsx';
 
-interface NewEmailDialogProps {
+/** What differs between the networks that start chats by address. */
+const COPY = {
+  email: {
+    title: 'New email',
+    noAccount: 'Add an email account in Settings first; then you can write to anyone who has an email address.',
+    intro: 'The chat opens at once. Mail is not private until the other side uses Autocrypt (Switchboard, Delta Chat, Thunderbird); the padlock tells you.',
+    field: 'Email address',
+    type: 'email',
+    placeholder: 'name@example.org',
+  },
+  xmpp: {
+    title: 'New XMPP chat',
+    noAccount: 'Add an XMPP account in Settings first; then you can write to anyone with an XMPP address.',
+    intro:
+      'The chat opens at once, and they are asked to share their online status with you. XMPP chats are not end-to-end encrypted here: their server and yours can read them; the padlock tells you.',
+    field: 'XMPP address',
+    type: 'text',
+    placeholder: 'name@jabber.example.org',
+  },
+} as const;
+
+interface NewAddressChatDialogProps {
+  protocol: keyof typeof COPY;
   onClose: () => void;
   onStarted: (conversation: ConversationSummary) => void;
 }
 
-export function NewEmailDialog({ onClose, onStarted }: NewEmailDialogProps) {
+export function NewAddressChatDialog({ protocol, onClose, onStarted }: NewAddressChatDialogProps) {
   const bridge = useBridge();
   const { accounts } = useAccounts();
   const id = useId();
-  const emailAccounts = (accounts ?? []).filter((a) => a.protocol === 'email');
+  const copy = COPY[protocol];
+  const fromAccounts = (accounts ?? []).filter((a) => a.protocol === protocol);
   const [accountId, setAccountId] = useState<string>('');
   const [address, setAddress] = useState('');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const from = accountId || emailAccounts[0]?.id || '';
+  const from = accountId || fromAccounts[0]?.id || '';
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -42,11 +68,11 @@ export function NewEmailDialog({ onClose, onStarted }: NewEmailDialogProps) {
   };
 
   return (
-    <Dialog label="New email" onClose={onClose} className="invite-dialog" dismissible>
-      <h2 className="dialog-title">New email</h2>
-      {accounts !== null && emailAccounts.length === 0 ? (
+    <Dialog label={copy.title} onClose={onClose} className="invite-dialog" dismissible>
+      <h2 className="dialog-title">{copy.title}</h2>
+      {accounts !== null && fromAccounts.length === 0 ? (
         <>
-          <p className="dialog-text">Add an email account in Settings first; then you can write to anyone who has an email address.</p>
+          <p className="dialog-text">{copy.noAccount}</p>
           <div className="dialog-actions">
             <button type="button" className="button button-primary" onClick={onClose}>
               OK
@@ -55,14 +81,12 @@ export function NewEmailDialog({ onClose, onStarted }: NewEmailDialogProps) {
         </>
       ) : (
         <form onSubmit={submit}>
-          <p className="dialog-text">
-            The chat opens at once. Mail is not private until the other side uses Autocrypt (Switchboard, Delta Chat, Thunderbird); the padlock tells you.
-          </p>
-          {emailAccounts.length > 1 && (
+          <p className="dialog-text">{copy.intro}</p>
+          {fromAccounts.length > 1 && (
             <div className="field">
               <label htmlFor={`${id}-from`}>From</label>
               <select id={`${id}-from`} value={from} onChange={(e) => setAccountId(e.target.value)}>
-                {emailAccounts.map((a) => (
+                {fromAccounts.map((a) => (
                   <option key={a.id} value={a.id}>
                     {a.address}
                   </option>
@@ -71,13 +95,13 @@ export function NewEmailDialog({ onClose, onStarted }: NewEmailDialogProps) {
             </div>
           )}
           <div className="field">
-            <label htmlFor={`${id}-to`}>Email address</label>
+            <label htmlFor={`${id}-to`}>{copy.field}</label>
             <input
               id={`${id}-to`}
-              type="email"
+              type={copy.type}
               autoComplete="off"
               spellCheck={false}
-              placeholder="name@example.org"
+              placeholder={copy.placeholder}
               value={address}
               aria-invalid={error !== null}
               aria-describedby={error ? `${id}-error` : undefined}

@@ -148,7 +148,12 @@ export class XmppAdapter implements Adapter {
     this.stopping = null;
     this.pruneSeen();
     signal.addEventListener('abort', () => void this.disconnect(), { once: true });
-    const password = this.password;
+    this.setStatus('connecting');
+    void this.startWithRetry(this.password);
+  }
+
+  /** A client for one connection attempt (and, once online, its reconnects). */
+  private makeClient(password: string): Client {
     const c = xmppClient({
       service: this.settings.service,
       domain: this.domain,
@@ -166,7 +171,6 @@ export class XmppAdapter implements Adapter {
     tlsOptionsFor(c as never, { servername: this.domain, ...(this.settings.trustedCertificate ? { ca: [this.settings.trustedCertificate] } : {}) });
     c.reconnect.delay = this.settings.reconnectMs;
     fixStreamManagementCount(c);
-    this.client = c;
     c.on('error', (e: Error) => this.onError(e));
     c.on('offline', () => this.setStatus('offline'));
     c.on('disconnect', () => {
@@ -178,17 +182,25 @@ export class XmppAdapter implements Adapter {
     // A resumed session emits no 'online': nothing was lost, and the account is up again.
     (c.streamManagement as unknown as { on(event: 'resumed', fn: () => void): void }).on('resumed', () => this.setStatus('online'));
     c.on('stanza', (stanza: Element) => this.onStanza(stanza));
-    this.setStatus('connecting');
-    void this.startWithRetry(c);
+    return c;
   }
 
-  /** The first connection: until it works (the reconnect module takes over once online) or the account stops. */
-  private async startWithRetry(c: Client): Promise<void> {
-    while (!this.stopped && this.client === c) {
+  /**
+   * The first connection: until it works (the reconnect module takes over once online) or the
+   * account stops. Each attempt gets a new client: after a failed start xmpp.js keeps its
+   * connection state ("Connection is not offline") and would refuse every later attempt.
+   */
+  private async startWithRetry(password: string): Promise<void> {
+    while (!this.stopped) {
+      const c = this.makeClient(password);
+      this.client = c;
       try {
         await c.start();
+        if (this.stopped) await c.stop().catch(() => undefined);
         return;
       } catch (e) {
+        dropClient(c);
+        if (this.client === c) this.client = null;
         log.warn('connecting failed; trying again', { accountId: this.accountId, error: (e as Error).message });
         if ((e as Error).message === NO_TLS) {
           this.setStatus('error', `The XMPP server ${this.settings.service} does not offer TLS, so Switchboard will not send the password over plain text.`);
@@ -570,6 +582,20 @@ function sentAt(stanza: Element): number {
   const stamp = stanza.getChild('delay', NS_DELAY)?.attrs.stamp as string | undefined;
   const t = stamp ? Date.parse(stamp) : NaN;
   return Number.isFinite(t) && t > 0 ? t : Date.now();
+}
+
+/** Drops a client whose start failed: its socket closed, its reconnect module stopped, no more events. */
+function dropClient(c: Client): void {
+  c.reconnect.stop();
+  const socket = c.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
+  if (socket?.socket) socket.socket.destroy();
+  else socket?.destroy?.();
+  c.removeAllListeners('online');
+  c.removeAllListeners('stanza');
+  c.removeAllListeners('disconnect');
+  // Late socket errors of the dropped attempt go nowhere (an 'error' event without a listener would throw).
+  c.removeAllListeners('error');
+  c.on('error', () => undefined);
 }
 
 export function createXmppAdapter(account: AccountConfig, services: AdapterServices): Adapter {

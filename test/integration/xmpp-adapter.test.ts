@@ -5,6 +5,7 @@
  * the account stays online and keeps receiving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { xml } from '@xmpp/client';
 import type { AdapterEvent } from '../../adapters/contract.ts';
 import { createXmppAdapter } from '../../adapters/xmpp/adapter.ts';
@@ -83,5 +84,56 @@ describe('XMPP adapter', () => {
 
   it('reports red facts: TLS to the server, nothing end to end', () => {
     expect(adapter.securityFacts({ accountId: adapter.accountId, target: grace.jid })).toMatchObject({ transport: 'tls-verified', endToEnd: 'none' });
+  });
+
+  it('a STARTTLS setting pointed at the direct-TLS port, or a wrong password, is an account state in words, never a crash', async () => {
+    const cases = [
+      { settings: { ...xmppAccountConfig(server, ada).settings, service: `xmpp://${server.host}:${server.tlsPort}` }, password: ada.password },
+      { settings: xmppAccountConfig(server, ada).settings, password: 'wrong' },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const seen: AdapterEvent[] = [];
+      const stop = new AbortController();
+      const a = createXmppAdapter({ ...xmppAccountConfig(server, ada, `acct-bad-${i}`), settings: c.settings }, { state: new MemoryStorage(), secrets: { password: c.password } });
+      a.on('status', (e) => seen.push(e));
+      await a.connect(stop.signal);
+      if (i === 1) await until(() => seen.some((e) => e.type === 'status' && e.status === 'error'), 'a refused password', 10_000);
+      else await new Promise((r) => setTimeout(r, 1_500)); // a few failed attempts at the wrong port
+      expect(seen.some((e) => e.type === 'status' && e.status === 'online')).toBe(false);
+      stop.abort();
+      await a.disconnect();
+    }
+    const last = (events.filter((e) => e.type === 'status').at(-1) as { status: string }).status;
+    expect(last).toBe('online');
+  });
+
+  it('started while the server drops every connection, keeps trying and comes online once it answers', async () => {
+    // A port that accepts and at once resets connections at first (a server starting up, a proxy
+    // without its backend), then forwards to Prosody.
+    const dropping = createServer((sock) => sock.resetAndDestroy());
+    await new Promise<void>((r) => dropping.listen(0, server.host, () => r()));
+    const port = (dropping.address() as AddressInfo).port;
+    const seen: AdapterEvent[] = [];
+    const stop = new AbortController();
+    const settings = { ...xmppAccountConfig(server, ada).settings, service: `xmpp://${server.host}:${port}` };
+    const a = createXmppAdapter({ ...xmppAccountConfig(server, ada, 'acct-late'), settings }, { state: new MemoryStorage(), secrets: { password: ada.password } });
+    a.on('status', (e) => seen.push(e));
+    await a.connect(stop.signal);
+    await new Promise((r) => setTimeout(r, 800)); // a few dropped attempts
+    await new Promise<void>((r) => dropping.close(() => r()));
+    const forward = createServer((sock) => {
+      const up = connect(server.port, server.host);
+      sock.pipe(up).pipe(sock);
+      sock.on('error', () => up.destroy());
+      up.on('error', () => sock.destroy());
+    });
+    await new Promise<void>((r) => forward.listen(port, server.host, () => r()));
+    try {
+      await until(() => seen.some((e) => e.type === 'status' && e.status === 'online'), 'online once the server is reachable', 15_000);
+    } finally {
+      stop.abort();
+      await a.disconnect();
+      forward.close();
+    }
   });
 });

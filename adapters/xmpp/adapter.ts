@@ -77,6 +77,8 @@ export class XmppAdapter implements Adapter {
   private readonly reported = new Set<string>();
   /** Client ids being sent right now: a room can pass our message back before `send` has recorded it. */
   private readonly sending = new Set<string>();
+  /** People asked for a presence subscription in this session. */
+  private readonly befriended = new Set<string>();
   private status: AccountStatus = 'offline';
   private stopped = false;
   private stopping: Promise<void> | null = null;
@@ -321,7 +323,9 @@ export class XmppAdapter implements Adapter {
   /** Puts someone on the roster and exchanges presence subscriptions with them (what "add contact" does in other clients). */
   private async befriend(jid: string): Promise<void> {
     const c = this.client;
-    if (!c || this.status !== 'online') return;
+    // Once per session: until they answer, the roster cannot show a pre-approval, and every message would repeat it.
+    if (!c || this.status !== 'online' || this.befriended.has(jid)) return;
+    this.befriended.add(jid);
     try {
       if (!this.roster.approved(jid)) await c.send(xml('presence', { to: jid, type: 'subscribed' }));
       if (!this.roster.subscribedTo(jid) && !this.roster.get(jid)?.pending) await c.send(xml('presence', { to: jid, type: 'subscribe' }));

@@ -40,7 +40,8 @@ function NoGroupAccount({ onClose }: { onClose: () => void }) {
   return (
     <>
       <p className="dialog-text">
-        Group chats work with Switchboard's own encrypted chat. Set it up first: Settings, Accounts, “Switchboard (encrypted chat)”.
+        Group chats work with Switchboard's own encrypted chat (end-to-end encrypted) or with an XMPP account (the server reads them). Set one up
+        first: Settings, Accounts.
       </p>
       <div className="dialog-actions">
         <button type="button" className="button button-primary" onClick={onClose}>
@@ -133,7 +134,9 @@ function NewGroupForm({ accounts, onClose, onCreated }: { accounts: Account[] } 
         </p>
       ) : contacts.length === 0 ? (
         <p className="dialog-text group-empty">
-          No one to add yet. People need an encrypted chat with you first: send them an invite (New chat, New invite).
+          {accounts.find((a) => a.id === accountId)?.protocol === 'xmpp'
+            ? 'No one to add yet. Start an XMPP chat with them first (New chat, New XMPP chat).'
+            : 'No one to add yet. People need an encrypted chat with you first: send them an invite (New chat, New invite).'}
         </p>
       ) : (
         <ContactChecklist key={accountId} legend="People" contacts={contacts} chosen={chosen} onToggle={toggle} />

@@ -195,8 +195,8 @@ export type AdapterEvent =
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
   | { type: 'changed'; accountId: string; topic: 'invites' | 'quarantine' | 'identity' }
   /**
-   * A peer's presence changed (XMPP): whether a client of theirs is connected now. Only adapters
-   * with `reportsPresence` send it; core keeps it in memory and shows it on the route.
+   * A peer's presence changed, or whether it can be seen (XMPP): core re-reads `presenceOf` for the
+   * contact's views.
    */
   | { type: 'presence'; accountId: string; address: string; state: PresenceState }
   /** The peer (or a group member, `sender`) started or stopped typing (XMPP chat states). */
@@ -239,8 +239,11 @@ export interface Adapter {
   fetchAttachment?(remoteId: string, attachmentId: string): Promise<AttachmentData>;
   /** Invites (the native protocol); absent on protocols without them. */
   readonly invites?: InviteActions | undefined;
-  /** It reports peers' presence (`presence` events): a peer it has not reported is offline. */
-  readonly reportsPresence?: boolean | undefined;
+  /**
+   * A peer's presence as the account sees it now, or null when it cannot (not subscribed to their
+   * presence, not online). Adapters that have it say when it changes with `presence` events.
+   */
+  presenceOf?(address: string): PresenceState | null;
   /** Making and managing group rooms, where the protocol lets a client do that. */
   readonly groups?: GroupActions | undefined;
   /** Out-of-band identity checks (safety numbers); absent where the protocol has none. */

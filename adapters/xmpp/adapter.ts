@@ -21,6 +21,7 @@ import {
   type AdapterStateStore,
   type GroupActions,
   type OutgoingMessage,
+  type PresenceState,
   type RemoteConversationRef,
   type SecurityFacts,
   type SendReceipt,
@@ -82,7 +83,6 @@ export class XmppAdapter implements Adapter {
   private status: AccountStatus = 'offline';
   private stopped = false;
   private stopping: Promise<void> | null = null;
-  readonly reportsPresence = true;
   private readonly roster = new Roster();
   private readonly presence = new PresenceBook();
   private readonly rooms: MucRooms;
@@ -223,12 +223,13 @@ export class XmppAdapter implements Adapter {
    * entered again, then what the archive holds since last time.
    */
   private async onOnline(c: Client): Promise<void> {
-    this.setStatus('online');
     try {
       this.takeRoster(await fetchRoster(c));
     } catch (e) {
       log.warn('reading the roster failed', { accountId: this.accountId, error: (e as Error).message });
     }
+    // Online once the roster is known: whose presence can be seen is part of what views show.
+    this.setStatus('online');
     try {
       await c.send(xml('presence'));
       await c.iqCaller.set(xml('enable', { xmlns: NS_CARBONS }));
@@ -269,7 +270,12 @@ export class XmppAdapter implements Adapter {
     }
     for (const item of readRosterItems(query)) {
       const isNew = !this.roster.knows(item.jid);
+      const couldSee = this.roster.subscribedTo(item.jid);
       this.roster.apply(item);
+      // They said yes (or no) to sharing their presence: what the account can show of it changed.
+      if (couldSee !== this.roster.subscribedTo(item.jid)) {
+        this.emit({ type: 'presence', accountId: this.accountId, address: item.jid, state: this.presence.stateOf(item.jid) });
+      }
       if (item.subscription === 'remove') {
         this.state.write([{ ns: NS_ROSTER_SEEN, key: item.jid, value: null }]);
       } else if (isNew || dec.decode(this.state.get(NS_ROSTER_SEEN, item.jid) ?? new Uint8Array()) !== (item.name ?? '')) {
@@ -311,6 +317,13 @@ export class XmppAdapter implements Adapter {
       case 'ignored':
         return;
     }
+  }
+
+  /** Their presence while the account is online and subscribed to it; null when it cannot be seen. */
+  presenceOf(address: string): PresenceState | null {
+    const jid = bareJid(address);
+    if (!jid || this.status !== 'online' || !this.roster.subscribedTo(jid)) return null;
+    return this.presence.stateOf(jid);
   }
 
   /** The user accepted a request: they may see the user's presence, and the user asks to see theirs. */

@@ -42,8 +42,6 @@ interface Live {
   sync: { done: number; total: number } | null;
   abort: AbortController;
   unsubscribe: (() => void)[];
-  /** Peers' presence as the adapter last reported it (by address); only while online. */
-  presence: Map<string, PresenceState>;
 }
 
 /**
@@ -66,7 +64,7 @@ export class AccountRuntime {
   /** Builds and connects the adapter of an account. A missing or failing adapter is a status, not a crash. */
   start(row: AccountRow): void {
     if (this.live.has(row.id)) return;
-    const entry: Live = { row, adapter: null, status: 'connecting', sync: null, abort: new AbortController(), unsubscribe: [], presence: new Map() };
+    const entry: Live = { row, adapter: null, status: 'connecting', sync: null, abort: new AbortController(), unsubscribe: [] };
     this.live.set(row.id, entry);
     const factory = this.registry.get(row.kind);
     if (!factory) {
@@ -177,27 +175,22 @@ export class AccountRuntime {
     this.onStatus(this.view(accountId)!);
   }
 
-  /** Records a peer's presence (core's ingest calls it with the normalised address). */
-  setPresence(accountId: string, address: string, state: PresenceState): void {
-    const e = this.live.get(accountId);
-    if (!e || e.status !== 'online') return;
-    if (state === 'offline') e.presence.delete(address);
-    else e.presence.set(address, state);
-  }
-
-  /** A peer's presence, or null when the account does not report presence or is not online (unknown). */
+  /** A peer's presence as the account's adapter sees it, or null when it cannot say (or the account is not online). */
   presenceOf(accountId: string, address: string): PresenceState | null {
     const e = this.live.get(accountId);
-    if (!e?.adapter?.reportsPresence || e.status !== 'online') return null;
-    return e.presence.get(address) ?? 'offline';
+    if (!e?.adapter?.presenceOf || e.status !== 'online') return null;
+    try {
+      return e.adapter.presenceOf(address);
+    } catch (err) {
+      log.warn('presenceOf failed', { accountId, error: errorText(err) });
+      return null;
+    }
   }
 
   private setStatus(accountId: string, status: AccountStatus, error?: string): void {
     const e = this.live.get(accountId);
     if (!e) return;
     if (e.status === status && e.error === error) return;
-    // Presence seen before a disconnect says nothing about now: the adapter reports it again.
-    if (status !== 'online') e.presence.clear();
     e.status = status;
     e.error = status === 'error' ? error : undefined;
     this.onStatus(this.view(accountId)!);

@@ -1,6 +1,6 @@
 /**
- * Adapter events that change nothing stored: a peer's presence (kept in memory by the account
- * runtime) and typing notices. They only tell the renderer which contact or conversation to show
+ * Adapter events that change nothing stored: a peer's presence (the adapter keeps it; core asks
+ * `presenceOf` when it builds a view) and typing notices. They only tell the renderer which contact or conversation to show
  * differently; nothing here creates a contact or a conversation (a stranger's presence or typing
  * must not put anything in the inbox).
  */
@@ -25,12 +25,11 @@ function protocolOf(ctx: CoreContext, accountId: string): AccountRow['protocol']
   return pluck(ctx.db, 'SELECT protocol FROM accounts WHERE id = ?').get(accountId) as AccountRow['protocol'] | undefined;
 }
 
-/** Records the presence; returns the contacts and direct conversations that show it. */
+/** The contacts and direct conversations that show this peer's presence. */
 export function applyPresence(ctx: CoreContext, e: PresenceEvent): { contacts: string[]; conversations: string[] } {
   const protocol = protocolOf(ctx, e.accountId);
   if (!protocol) return { contacts: [], conversations: [] };
   const address = normaliseAddress(protocol, e.address);
-  ctx.accounts.setPresence(e.accountId, address, e.state);
   const contacts = (stmt(ctx.db, 'SELECT DISTINCT contact_id FROM identities WHERE account_id = ? AND address = ?').all(e.accountId, address) as {
     contact_id: string;
   }[]).map((r) => r.contact_id);

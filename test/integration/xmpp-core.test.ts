@@ -79,8 +79,9 @@ describe('XMPP through core', () => {
     await until(async () => (await texts(bob, atBob.id)).length > 0, 'the message at Bob', 15_000);
     expect(await texts(bob, atBob.id)).toEqual(['Hi Bob, Ada here.']);
     expect((await bob.h.core.call('conversations.list', { folder: 'requests' })).items).toHaveLength(1);
-    // Ada asked to see Bob's presence when she wrote; Bob has not said yes.
-    expect(await presenceOf(ada, atAda.id)).toBe('offline');
+    // Ada asked to see Bob's presence when she wrote; Bob has not said yes: not "offline", unknown.
+    expect(await presenceOf(ada, atAda.id)).toBeNull();
+    expect(await presenceOf(bob, atBob.id)).toBeNull();
   });
 
   it('accepting shares presence both ways: each sees the other online, then offline when they go', async () => {

@@ -36,6 +36,7 @@ import { parseAccountJid, xmppSettings, type XmppSettings } from './settings.ts'
 import { tlsOptionsFor } from './tls-trust.ts';
 import { fixStreamManagementCount } from './sm-count.ts';
 import { MucRooms } from './muc.ts';
+import { startClient } from './start.ts';
 import { fetchRoster, NS_ROSTER, PresenceBook, readPresence, readRosterItems, Roster, type RosterItem } from './roster.ts';
 import { chatState, readAnswer, readSignals, receiptRequests } from './signals.ts';
 
@@ -197,7 +198,7 @@ export class XmppAdapter implements Adapter {
       const c = this.makeClient(password);
       this.client = c;
       try {
-        await c.start();
+        await startClient(c, this.settings.service, this.domain);
         if (this.stopped) await c.stop().catch(() => undefined);
         return;
       } catch (e) {

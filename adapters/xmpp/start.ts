@@ -12,7 +12,7 @@ export function startClient(c: Client, service: string, domain: string): Promise
       c.removeListener('online', onOnline);
       c.removeListener('error', onError);
       if (err === undefined) resolve();
-      else reject(err instanceof Error ? err : new Error(String(err)));
+      else reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'the connection failed'));
     };
     const onOnline = (): void => done();
     const onError = (e: unknown): void => done(e ?? new Error('the connection failed'));

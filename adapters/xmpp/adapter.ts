@@ -36,7 +36,7 @@ import { parseAccountJid, xmppSettings, type XmppSettings } from './settings.ts'
 import { tlsOptionsFor } from './tls-trust.ts';
 import { fixStreamManagementCount } from './sm-count.ts';
 import { MucRooms } from './muc.ts';
-import { startClient } from './start.ts';
+import { dropSocket, startClient } from './start.ts';
 import { fetchRoster, NS_ROSTER, PresenceBook, readPresence, readRosterItems, Roster, type RosterItem } from './roster.ts';
 import { chatState, readAnswer, readSignals, receiptRequests } from './signals.ts';
 
@@ -527,6 +527,8 @@ export class XmppAdapter implements Adapter {
       // Messages that arrive until the stream is closed are still reported: the server counts them as delivered.
       await c.stop().catch(() => undefined);
     }
+    // Where each room's history stands, for the next join's "since".
+    this.rooms.offline();
     this.setStatus('offline');
   }
 
@@ -605,9 +607,7 @@ function sentAt(stanza: Element): number {
 /** Drops a client whose start failed: its socket closed, its reconnect module stopped, no more events. */
 function dropClient(c: Client): void {
   c.reconnect.stop();
-  const socket = c.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
-  if (socket?.socket) socket.socket.destroy();
-  else socket?.destroy?.();
+  dropSocket(c);
   c.removeAllListeners('online');
   c.removeAllListeners('stanza');
   c.removeAllListeners('disconnect');

@@ -49,6 +49,8 @@ interface Room {
   affiliations: Map<string, string>;
   /** When the last message seen in it was sent (for `<history since>` on the next join). */
   lastSeenAt: number | null;
+  /** `lastSeenAt` moved since it was last written. */
+  unsaved?: boolean;
 }
 
 /** A message read from a room. */
@@ -171,6 +173,7 @@ export class MucRooms {
 
   private save(room: string): void {
     const r = this.rooms.get(room);
+    if (r) r.unsaved = false;
     const value = r ? enc.encode(JSON.stringify({ nick: r.nick, title: r.title, lastSeenAt: r.lastSeenAt })) : null;
     this.deps.state.write([{ ns: NS_ROOMS, key: room, value }]);
   }
@@ -194,9 +197,10 @@ export class MucRooms {
 
   /** The session ended: nobody is known to be in any room until it is joined again. */
   offline(): void {
-    for (const r of this.rooms.values()) {
+    for (const [room, r] of this.rooms) {
       r.joined = false;
       r.occupants.clear();
+      if (r.unsaved) this.save(room);
     }
     for (const w of this.waiting.values()) w.reject(new AdapterActionError('unavailable', 'The connection to the XMPP server closed.'));
     this.waiting.clear();
@@ -510,9 +514,11 @@ export class MucRooms {
     if (!remoteId) return { kind: 'refused', reason: `a group chat message in ${room} without an id to tell it from others` };
     const stamp = delayStamp(stanza, room);
     const sentAt = stamp ?? Date.now();
+    // Kept in memory and written when the session ends (`offline`): not one write per message. If
+    // the app dies first, the next join asks for a little more history, which dedupe absorbs.
     if (r.lastSeenAt === null || sentAt > r.lastSeenAt) {
       r.lastSeenAt = sentAt;
-      this.save(room);
+      r.unsaved = true;
     }
     return {
       kind: 'message',

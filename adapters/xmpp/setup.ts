@@ -10,6 +10,7 @@ import { createAdapterLogger } from '../log.ts';
 import { parseAccountJid, xmppSettings, type XmppSettings } from './settings.ts';
 import { fixStreamManagementCount } from './sm-count.ts';
 import { srvService, systemResolveSrv, type ResolveSrv } from './srv.ts';
+import { dropSocket } from './start.ts';
 import { tlsOptionsFor } from './tls-trust.ts';
 
 const log = createAdapterLogger('xmpp.setup');
@@ -200,7 +201,7 @@ async function probe(config: AccountConfig, secrets: Readonly<Record<string, str
     await close(c);
   } catch (e) {
     answered = true;
-    discard(c);
+    dropSocket(c);
     const error = describe(e, target);
     // The error's name, code and condition only: a server's own text could echo what was sent.
     const meta = e && typeof e === 'object' ? (e as { name?: unknown; code?: unknown; condition?: unknown }) : {};
@@ -211,25 +212,13 @@ async function probe(config: AccountConfig, secrets: Readonly<Record<string, str
   }
 }
 
-/**
- * Drops the connection at once. After a failure there is nothing to log out of, and xmpp.js's own
- * stop() would wait for a server that may never answer (a TLS handshake that hangs keeps its
- * stream-closing write pending for ever).
- */
-function discard(c: Client): void {
-  // A TCP socket (net.Socket), or @xmpp/tls's wrapper around a TLSSocket.
-  const socket = c.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
-  if (socket?.socket) socket.socket.destroy();
-  else socket?.destroy?.();
-}
-
 /** Logs out politely, but waits for the server's goodbye only briefly. */
 async function close(c: Client): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_MS)));
   await Promise.race([c.stop().catch(() => undefined), late]);
   clearTimeout(timer);
-  discard(c);
+  dropSocket(c);
 }
 
 /** Settings from DNS SRV records of the JID's domain, its domain itself, or null. */

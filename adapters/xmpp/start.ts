@@ -23,3 +23,14 @@ export function startClient(c: Client, service: string, domain: string): Promise
       .catch(onError);
   });
 }
+
+/**
+ * Drops a client's connection at once, without a polite close: after a failure there is nothing to
+ * log out of, and xmpp.js's stop() can wait for ever on a server that does not answer.
+ */
+export function dropSocket(c: Client): void {
+  // A TCP socket (net.Socket), or @xmpp/tls's wrapper around a TLSSocket.
+  const socket = c.socket as unknown as { destroy?: () => void; socket?: { destroy(): void } | null } | null;
+  if (socket?.socket) socket.socket.destroy();
+  else socket?.destroy?.();
+}

@@ -16,9 +16,8 @@ const PROTOCOLS: Protocol[] = ['native', 'matrix', 'xmpp', 'email'];
 
 const OPTION_LABEL: Record<Protocol, string> = { ...PROTOCOL_LABEL, native: 'Switchboard (encrypted chat)' };
 
-const ADDRESS_HINT: Record<Exclude<Protocol, 'native'>, string> = {
-  email: 'you@example.org',
-  xmpp: 'you@jabber.example.org',
+/** Email and XMPP have forms of their own; Matrix, for now, only its address. */
+const ADDRESS_HINT: Record<'matrix', string> = {
   matrix: '@you:matrix.example.org',
 };
 

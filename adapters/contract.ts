@@ -190,6 +190,13 @@ export type AdapterEvent =
       content?: MessageContent | undefined;
       facts?: SecurityFacts | undefined;
     }
+  /**
+   * The sender replaced the text of a message reported earlier (`remoteId`: the original's). Core
+   * shows the new text, marked edited; an edit of a message it does not have is logged and dropped.
+   */
+  | { type: 'message-edit'; accountId: string; remoteId: string; text: string; editedAt: number }
+  /** The sender (or a room moderator) deleted a message reported earlier: core keeps a "deleted" line, not its text. */
+  | { type: 'message-redacted'; accountId: string; remoteId: string; redactedAt: number }
   /** Initial or catch-up sync progress: `done` of `total` messages; `done === total` when finished. */
   | { type: 'sync'; accountId: string; done: number; total: number }
   /** Something the account's own views show changed (invites, the quarantine, a peer's identity); the UI re-reads it. */
@@ -313,6 +320,14 @@ export interface AccountSetup {
    * must check the new ones before they are saved. Absent: every change does.
    */
   loginChanged?(before: Record<string, unknown>, after: Record<string, unknown>): boolean;
+  /**
+   * Logs in for good and returns the secrets to keep instead of the typed ones (Matrix: an access
+   * token and its device, so the password is never stored). Where present, core calls it instead
+   * of `probe` when an account is added or its password replaced. Throws `AdapterActionError`.
+   */
+  login?(account: AccountConfig, secrets: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Record<string, string>>;
+  /** Ends the login `login` made (Matrix: the server forgets the device); called when the account is removed. */
+  logout?(account: AccountConfig, secrets: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
 }
 
 /** The kinds of invite: one-use, limited to N uses, valid until a time, or a long-lived contact address. */

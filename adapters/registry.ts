@@ -2,6 +2,8 @@ import type { AccountSetup, AdapterFactory } from './contract.ts';
 import { createEmailAdapter } from './email/adapter.ts';
 import { createNativeAdapter } from './native/adapter.ts';
 import { emailSetup } from './email/setup.ts';
+import { createMatrixAdapter } from './matrix/adapter.ts';
+import { matrixSetup } from './matrix/setup.ts';
 import { createXmppAdapter } from './xmpp/adapter.ts';
 import { xmppSetup } from './xmpp/setup.ts';
 
@@ -38,5 +40,6 @@ export function defaultRegistry(): AdapterRegistry {
   return new AdapterRegistry()
     .register('native', createNativeAdapter)
     .register('email', createEmailAdapter, emailSetup)
-    .register('xmpp', createXmppAdapter, xmppSetup);
+    .register('xmpp', createXmppAdapter, xmppSetup)
+    .register('matrix', createMatrixAdapter, matrixSetup);
 }

@@ -49,6 +49,8 @@ export function message(over: Partial<Message> = {}): Message {
     attachments: [],
     problem: null,
     invitation: null,
+    editedAt: null,
+    deleted: false,
     ...over,
   };
 }

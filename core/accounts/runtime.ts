@@ -19,6 +19,8 @@ const log = createLogger('accounts');
 const LISTENED: Record<AdapterEventType, true> = {
   message: true,
   'message-body': true,
+  'message-edit': true,
+  'message-redacted': true,
   delivery: true,
   status: true,
   'route-facts': true,
@@ -72,7 +74,7 @@ export class AccountRuntime {
       return;
     }
     try {
-      entry.adapter = factory(toConfig(row), { state: this.stateFor(row.id), secrets: this.secretsFor(row.id) });
+      entry.adapter = factory(accountConfigOf(row), { state: this.stateFor(row.id), secrets: this.secretsFor(row.id) });
     } catch (e) {
       this.setStatus(row.id, 'error', `Could not set up the account: ${errorText(e)}`);
       return;
@@ -208,6 +210,7 @@ export function accountSettings(row: AccountRow): Record<string, unknown> {
   return {};
 }
 
-function toConfig(row: AccountRow): AccountConfig {
+/** The account as its adapter and its setup see it. */
+export function accountConfigOf(row: AccountRow): AccountConfig {
   return { id: row.id, protocol: row.protocol, address: row.address, displayName: row.display_name, settings: accountSettings(row) };
 }

@@ -234,6 +234,10 @@ export interface Message {
   problem: string | null;
   /** The invitation to encrypted chat it carries (answer with `invitations.respond`), or null. */
   invitation: { state: InvitationState; error: string | null } | null;
+  /** When the sender last edited it (ms since the epoch), or null. */
+  editedAt: number | null;
+  /** The sender (or a room moderator) deleted it: `text` is empty, the view says "Message deleted". */
+  deleted: boolean;
 }
 
 /** Whether an HTML body loads remote content: it has none, it is blocked, or the user allowed it. */

@@ -47,14 +47,44 @@ function parseSettings(text: string): Record<string, unknown> {
 /** Runs the kind's login check, if it has one, with a deadline; its refusal becomes an api error. */
 async function probe(setup: AccountSetup | undefined, config: AccountConfig, secrets: Record<string, string>): Promise<void> {
   if (!setup?.probe) return;
+  await refusalInWords(config, () => setup.probe!(config, secrets, AbortSignal.timeout(PROBE_TIMEOUT_MS)));
+}
+
+/**
+ * Checks the login and returns the secrets to keep: what the kind's `login` returns where it has
+ * one (Matrix keeps an access token and its device, not the password), else the typed secrets
+ * after the probe.
+ */
+async function checkLogin(setup: AccountSetup | undefined, config: AccountConfig, secrets: Record<string, string>): Promise<Record<string, string>> {
+  if (!setup?.login) {
+    await probe(setup, config, secrets);
+    return secrets;
+  }
+  return refusalInWords(config, () => setup.login!(config, secrets, AbortSignal.timeout(PROBE_TIMEOUT_MS)));
+}
+
+async function refusalInWords<T>(config: AccountConfig, check: () => Promise<T>): Promise<T> {
   try {
-    await setup.probe(config, secrets, AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    return await check();
   } catch (e) {
     const mapped = toApiError(e);
     if (mapped instanceof ApiError) throw mapped;
     // Not a refusal in words: say what failed, without guessing more.
     log.warn('login check failed', { kind: config.protocol, error: errorText(e) });
     throw new ApiError('unavailable', `Could not check the account: ${errorText(e)}`);
+  }
+}
+
+/**
+ * Ends a login the kind made with `login` (the Matrix device goes). Best effort: an account is
+ * removed even when its server cannot be reached; the failure is logged.
+ */
+export async function endLogin(setup: AccountSetup | undefined, config: AccountConfig, secrets: Record<string, string>): Promise<void> {
+  if (!setup?.logout || Object.keys(secrets).length === 0) return;
+  try {
+    await setup.logout(config, secrets, AbortSignal.timeout(PROBE_TIMEOUT_MS));
+  } catch (e) {
+    log.warn('logging out at the server failed', { kind: config.protocol, accountId: config.id, error: errorText(e) });
   }
 }
 
@@ -105,9 +135,15 @@ export function accountHandlers(ctx: CoreContext, deps: AccountHandlerDeps): Pic
         displayName: p.displayName ?? p.address,
         settings: p.settings ?? {},
       };
-      await probe(deps.registry.setup(kind), config, secrets);
+      const setup = deps.registry.setup(kind);
+      const kept = await checkLogin(setup, config, secrets);
       // The same address may have been added while the probe ran.
-      clash(kind, p.address);
+      try {
+        clash(kind, p.address);
+      } catch (e) {
+        await endLogin(setup, config, setup?.login ? kept : {});
+        throw e;
+      }
       const row: AccountRow = {
         id: config.id,
         protocol: config.protocol,
@@ -120,7 +156,7 @@ export function accountHandlers(ctx: CoreContext, deps: AccountHandlerDeps): Pic
       stmt(db,
         `INSERT INTO accounts (id, protocol, kind, address, display_name, settings, secrets, created_at)
          VALUES (@id, @protocol, @kind, @address, @display_name, @settings, @secrets, @created_at)`,
-      ).run({ ...row, secrets: sealSecrets(deps.secretBox, secrets) });
+      ).run({ ...row, secrets: sealSecrets(deps.secretBox, kept) });
       deps.startAccount(row);
       return deps.accountView(row);
     },
@@ -131,12 +167,19 @@ export function accountHandlers(ctx: CoreContext, deps: AccountHandlerDeps): Pic
       const setup = deps.registry.setup(row.kind);
       const settingsChanged = JSON.stringify(settings) !== JSON.stringify(before);
       const loginChanged = settingsChanged && (setup?.loginChanged ? setup.loginChanged(before, settings) : true);
-      const secrets = p.secrets === undefined ? null : { ...storedSecrets(row.id), ...p.secrets };
+      const previousSecrets = storedSecrets(row.id);
+      let secrets = p.secrets === undefined ? null : { ...previousSecrets, ...p.secrets };
       const displayName = p.displayName ?? row.display_name;
       if (!settingsChanged && secrets === null && displayName === row.display_name) return deps.accountView(row);
       if (loginChanged || secrets !== null) {
         const config: AccountConfig = { id: row.id, protocol: row.protocol, address: row.address, displayName, settings };
-        await probe(setup, config, secrets ?? storedSecrets(row.id));
+        const kept = await checkLogin(setup, config, secrets ?? previousSecrets);
+        if (setup?.login) {
+          // A new login replaces the old one (its device), which ends at the server; the typed
+          // password is never kept.
+          if (JSON.stringify(kept) !== JSON.stringify(previousSecrets)) await endLogin(setup, { ...config, settings: before }, previousSecrets);
+          secrets = kept;
+        }
       }
       const updated: AccountRow = {
         id: row.id,

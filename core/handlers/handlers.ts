@@ -6,9 +6,9 @@ import { listContacts } from '../contacts/list.ts';
 import { contactView, getContactRow } from '../contacts/routes.ts';
 import { listConversations, messagePage } from '../inbox/queries.ts';
 import type { AdapterRegistry } from '../../adapters/registry.ts';
-import { accountSettings } from '../accounts/runtime.ts';
-import type { SecretBox } from '../secrets/secret-box.ts';
-import { accountHandlers } from './accounts.ts';
+import { accountConfigOf, accountSettings } from '../accounts/runtime.ts';
+import { openSecrets, type SecretBox } from '../secrets/secret-box.ts';
+import { accountHandlers, endLogin } from './accounts.ts';
 import { contentHandlers } from './content.ts';
 import { groupHandlers } from './groups.ts';
 import { startConversationHandlers } from './start-conversation.ts';
@@ -234,6 +234,13 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       const row = stmt(db, 'SELECT * FROM accounts WHERE id = ?').get(p.accountId) as AccountRow | undefined;
       if (!row) throw new ApiError('not-found', 'That account does not exist.');
       await deps.stopAccount(row.id);
+      let secrets: Record<string, string> = {};
+      try {
+        secrets = openSecrets(deps.secretBox, (pluck(db, 'SELECT secrets FROM accounts WHERE id = ?').get(row.id) as string | undefined) ?? '');
+      } catch {
+        // Secrets that cannot be opened cannot log out either: the account goes all the same.
+      }
+      await endLogin(deps.registry.setup(row.kind), accountConfigOf(row), secrets);
       const convs = pluck(db, 
           `SELECT id FROM conversations WHERE account_id = @id OR contact_id IN
              (SELECT contact_id FROM identities GROUP BY contact_id HAVING sum(account_id != @id) = 0)`,

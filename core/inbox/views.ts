@@ -39,6 +39,8 @@ export function toMessage(db: Db, row: MessageRow & Partial<ContentSummaryRow> &
     attachments: parseAttachments(content?.attachments ?? null),
     problem: content?.problem ?? null,
     invitation: invitation?.invitation_state ? { state: invitation.invitation_state, error: invitation.invitation_error ?? null } : null,
+    editedAt: row.edited_at ?? null,
+    deleted: row.redacted_at != null,
   };
 }
 
@@ -134,7 +136,7 @@ export function toConversationSummary(ctx: CoreContext, row: RowWithLast, settin
 }
 
 export const CONVERSATION_SELECT = `
-  SELECT c.*, m.body AS last_body FROM conversations c
+  SELECT c.*, CASE WHEN m.redacted_at IS NULL THEN m.body ELSE 'Message deleted' END AS last_body FROM conversations c
   LEFT JOIN messages m ON m.seq = c.last_message_seq`;
 
 export function loadConversation(ctx: CoreContext, id: string): RowWithLast | undefined {

@@ -12,6 +12,7 @@ import { factsIdOf } from '../store/facts.ts';
 import { newId } from '../store/ids.ts';
 import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { announceAdapterChange, type ChangeTopic } from './changes.ts';
+import { applyChange } from './edits.ts';
 import { validateAdapterEvent } from './validate.ts';
 import { applyPresence, readTyping, type TypingNotice } from './ephemeral.ts';
 import { stmt, pluck } from '../store/statements.ts';
@@ -338,6 +339,10 @@ export class Ingestor {
         return;
       case 'message-body':
         this.applyBody(e, fx);
+        return;
+      case 'message-edit':
+      case 'message-redacted':
+        applyChange(this.ctx.db, e, fx);
         return;
       case 'delivery': {
         const r = stmt(this.ctx.db, 

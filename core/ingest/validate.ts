@@ -90,6 +90,14 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
     content: content.optional(),
     facts: securityFactsSchema.optional(),
   }),
+  z.strictObject({
+    type: z.literal('message-edit'),
+    accountId: shortText,
+    remoteId: shortText,
+    text,
+    editedAt: z.number().int().nonnegative(),
+  }),
+  z.strictObject({ type: z.literal('message-redacted'), accountId: shortText, remoteId: shortText, redactedAt: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal('delivery'), accountId: shortText, clientId: shortText, state: z.enum(['delivered', 'read']) }),
   z.strictObject({
     type: z.literal('status'),

@@ -80,6 +80,10 @@ export interface MessageRow {
   expires_at: number | null;
   /** `system`: a line Switchboard added (migration 007), not something a person wrote. */
   kind: 'chat' | 'system';
+  /** When the sender last edited it (ms), or null (migration 009). */
+  edited_at: number | null;
+  /** When it was deleted remotely (ms), or null; its body is empty then. */
+  redacted_at: number | null;
 }
 
 export interface OutboxRow {

@@ -7,6 +7,7 @@ import { up as messageContent } from './005-message-content.ts';
 import { up as accountSecrets } from './006-account-secrets.ts';
 import { up as emailUpgrade } from './007-email-upgrade.ts';
 import { up as contactMerges } from './008-contact-merges.ts';
+import { up as messageEdits } from './009-message-edits.ts';
 
 /** A numbered migration. `version` is the `PRAGMA user_version` after it ran. */
 export interface Migration {
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006-account-secrets', up: accountSecrets },
   { version: 7, name: '007-email-upgrade', up: emailUpgrade },
   { version: 8, name: '008-contact-merges', up: contactMerges },
+  { version: 9, name: '009-message-edits', up: messageEdits },
 ];

@@ -1,7 +1,6 @@
 /**
  * Adding an account. Switchboard's own encrypted chat asks only for a name to show and a relay;
- * email (EmailAccountForm) and XMPP (XmppAccountForm) have their own forms; Matrix, for now, only
- * its address (its full form comes with its adapter).
+ * email (EmailAccountForm), XMPP (XmppAccountForm) and Matrix (MatrixAccountForm) have their own forms.
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { CommandParams } from '../../../core/api/commands.ts';
@@ -10,16 +9,12 @@ import { describeError } from '../format/errors.ts';
 import { PROTOCOL_LABEL } from '../format/labels.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { EmailAccountForm } from './EmailAccountForm.tsx';
+import { MatrixAccountForm } from './MatrixAccountForm.tsx';
 import { XmppAccountForm } from './XmppAccountForm.tsx';
 
 const PROTOCOLS: Protocol[] = ['native', 'matrix', 'xmpp', 'email'];
 
 const OPTION_LABEL: Record<Protocol, string> = { ...PROTOCOL_LABEL, native: 'Switchboard (encrypted chat)' };
-
-/** Email and XMPP have forms of their own; Matrix, for now, only its address. */
-const ADDRESS_HINT: Record<'matrix', string> = {
-  matrix: '@you:matrix.example.org',
-};
 
 /** A relay is reached over a WebSocket; anything else is a typo. */
 function relayProblem(url: string): string | null {
@@ -82,6 +77,7 @@ export function AddAccountForm() {
   );
   if (protocol === 'email') return <EmailAccountForm protocolField={protocolField} />;
   if (protocol === 'xmpp') return <XmppAccountForm protocolField={protocolField} />;
+  if (protocol === 'matrix') return <MatrixAccountForm protocolField={protocolField} />;
 
   return (
     <form className={`add-account${native ? ' add-account-native' : ''}`} onSubmit={onSubmit} aria-label="Add account" noValidate>
@@ -94,7 +90,7 @@ export function AddAccountForm() {
           autoComplete={native ? 'name' : 'off'}
           spellCheck={false}
           maxLength={native ? 200 : 320}
-          placeholder={native ? 'e.g. Sam Lee' : ADDRESS_HINT[protocol]}
+          placeholder="e.g. Sam Lee"
           value={address}
           onChange={(e) => setAddress(e.target.value)}
         />

@@ -48,7 +48,13 @@ export const MessageItem = memo(function MessageItem({ message: m, showSender, s
     >
       <div className={`bubble${m.problem !== null ? ' bubble-problem' : ''}`}>
         {showSender && <div className="message-sender">{m.senderName}</div>}
-        {m.invitation ? <InvitationCard message={m} onChanged={onChanged} /> : <MessageBody message={m} showSubject={showSubject} />}
+        {m.deleted ? (
+          <p className="message-deleted">Message deleted</p>
+        ) : m.invitation ? (
+          <InvitationCard message={m} onChanged={onChanged} />
+        ) : (
+          <MessageBody message={m} showSubject={showSubject} />
+        )}
         <div className="message-meta">
           {m.pinned && (
             <span role="img" aria-label="Pinned" className="message-pin-flag">
@@ -59,6 +65,11 @@ export const MessageItem = memo(function MessageItem({ message: m, showSender, s
           <time dateTime={new Date(m.sentAt).toISOString()} title={fullDateTime(m.sentAt)}>
             {clockTime(m.sentAt)}
           </time>
+          {m.editedAt !== null && !m.deleted && (
+            <span className="message-edited" title={`Edited ${fullDateTime(m.editedAt)}`}>
+              edited
+            </span>
+          )}
           {m.expiresAt !== null && <ExpiryBadge expiresAt={m.expiresAt} />}
           <PadlockButton rating={m.rating} size="small" caption={false} />
           {status && <span className={`message-status status-${m.status}`}>{status}</span>}

@@ -1,0 +1,694 @@
+/**
+ * The Matrix adapter (issue 7): one account on a homeserver through matrix-js-sdk, with end-to-end
+ * encryption by its Rust crypto and every store made durable (`sdk.ts`). Direct rooms (`m.direct`)
+ * are the 1:1 conversation with their peer, other rooms are groups; invitations are message
+ * requests (accepting joins); edits, deletions, read receipts and typing flow both ways; a room's
+ * facts say whether it is encrypted, bridged, and how far its people are verified (`facts.ts`).
+ * Bad events are skipped with a logged reason; the account keeps syncing.
+ */
+import {
+  ClientEvent,
+  EventType,
+  HttpApiEvent,
+  MatrixEventEvent,
+  Method,
+  MsgType,
+  PendingEventOrdering,
+  Preset,
+  RoomEvent,
+  RoomMemberEvent,
+  RoomStateEvent,
+  SyncState,
+  type IndexedDBStore,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+  type RoomMember,
+} from 'matrix-js-sdk';
+import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import {
+  AdapterActionError,
+  AdapterSendError,
+  type AccountConfig,
+  type AccountStatus,
+  type Adapter,
+  type AdapterEvent,
+  type AdapterEventType,
+  type AdapterServices,
+  type AdapterStateStore,
+  type GroupActions,
+  type GroupMemberInfo,
+  type OutgoingMessage,
+  type RemoteConversationRef,
+  type RouteRef,
+  type SecurityFacts,
+  type SendReceipt,
+  type Unsubscribe,
+} from '../contract.ts';
+import { AdapterListeners } from '../listeners.ts';
+import { createAdapterLogger } from '../log.ts';
+import { decodeEvent } from './decode.ts';
+import { roomFacts } from './facts.ts';
+import { bridgeOf, directPeer, DirectRooms, roomTitle } from './rooms.ts';
+import { openClient } from './sdk.ts';
+import { matrixSettings, parseMxid } from './setup.ts';
+
+const log = createAdapterLogger('matrix.adapter');
+/** adapter_state: sent messages by client id → their event id (sending is idempotent across restarts). */
+const NS_SENT = 'mx-sent';
+/**
+ * Events core has stored (event id → when): a restart replays the saved sync, and what it holds
+ * must not be reported again. Pruned to the newest SEEN_KEEP at each start.
+ */
+const NS_SEEN = 'mx-seen';
+const SEEN_KEEP = 20_000;
+/** Events fetched per page when the user scrolls up. */
+const HISTORY_PAGE = 50;
+/** Events per room in the first sync of a new account (older ones come on scrolling up). */
+const INITIAL_SYNC_LIMIT = 20;
+const TYPING_TIMEOUT_MS = 20_000;
+const MEGOLM = 'm.megolm.v1.aes-sha2';
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+type Identity = 'verified' | 'tofu' | 'changed';
+
+export class MatrixAdapter implements Adapter {
+  readonly protocol = 'matrix' as const;
+  readonly accountId: string;
+  readonly groups: GroupActions;
+  private readonly listeners = new AdapterListeners();
+  private readonly state: AdapterStateStore;
+  private readonly userId: string;
+  private readonly homeserver: string;
+  private readonly accessToken: string | undefined;
+  private readonly deviceId: string | undefined;
+  private client: MatrixClient | null = null;
+  private store: IndexedDBStore | null = null;
+  private status: AccountStatus = 'offline';
+  private stopped = false;
+  /** Whether this sync started from nothing (a new account): what it brings is history. */
+  private firstSync = false;
+  private prepared = false;
+  private readonly direct = new DirectRooms();
+  /** Event ids reported in this run (the SDK can hand an event over twice: replayed state, a reset timeline). */
+  private readonly reported = new Set<string>();
+  /** Reported as undecryptable, waiting for their key: when it comes, their text follows. */
+  private readonly undecrypted = new Set<string>();
+  /** Sends in flight by client id: a retry while one runs waits for it (the SDK refuses a txn id twice). */
+  private readonly inFlight = new Map<string, Promise<SendReceipt>>();
+  /** Users' identity as the crypto last said (verification is asynchronous; facts are read synchronously). */
+  private readonly identities = new Map<string, Identity>();
+  /** Client ids of ours already reported read. */
+  private readonly readReported = new Set<string>();
+
+  constructor(account: AccountConfig, services: AdapterServices) {
+    this.accountId = account.id;
+    this.userId = account.address;
+    parseMxid(account.address);
+    this.homeserver = matrixSettings(account.settings).homeserver;
+    this.state = services.state;
+    this.accessToken = services.secrets.accessToken;
+    this.deviceId = services.secrets.deviceId;
+    this.groups = {
+      create: (name, members) => this.createGroup(name, members),
+      setMembers: (roomId, members) => this.setMembers(roomId, members),
+      members: (roomId) => this.members(roomId),
+      join: (address) => this.joinGroup(address),
+      leave: (roomId) => this.leaveGroup(roomId),
+      setNickname: (roomId, nickname) => this.setNickname(roomId, nickname),
+    };
+  }
+
+  on<E extends AdapterEventType>(type: E, fn: (e: Extract<AdapterEvent, { type: E }>) => void): Unsubscribe {
+    return this.listeners.on(type, fn);
+  }
+
+  private emit(e: AdapterEvent): void {
+    this.listeners.emit(e);
+  }
+
+  private setStatus(status: AccountStatus, error?: string): void {
+    if (status === this.status && error === undefined) return;
+    this.status = status;
+    this.emit(error === undefined ? { type: 'status', accountId: this.accountId, status } : { type: 'status', accountId: this.accountId, status, error });
+  }
+
+  private problem(error: string, meta: Record<string, unknown> = {}): void {
+    log.warn(error, { accountId: this.accountId, ...meta });
+    this.emit({ type: 'error', accountId: this.accountId, error });
+  }
+
+  async connect(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    if (!this.accessToken || !this.deviceId) {
+      this.setStatus('error', 'This Matrix account has no login: enter the password again in the account settings.');
+      return;
+    }
+    this.stopped = false;
+    this.pruneSeen();
+    signal.addEventListener('abort', () => void this.disconnect(), { once: true });
+    this.setStatus('connecting');
+    try {
+      const { client, store } = await openClient({
+        baseUrl: this.homeserver,
+        userId: this.userId,
+        deviceId: this.deviceId,
+        accessToken: this.accessToken,
+        state: this.state,
+      });
+      if (this.stopped) {
+        client.stopClient();
+        await store.save(true).catch(() => undefined);
+        return;
+      }
+      this.client = client;
+      this.store = store;
+      this.firstSync = !(await store.getSavedSyncToken());
+      this.wire(client);
+      await client.startClient({
+        lazyLoadMembers: true,
+        initialSyncLimit: INITIAL_SYNC_LIMIT,
+        // Messages not yet sent stay apart from the timeline, where a failed one can be found and sent again.
+        pendingEventOrdering: PendingEventOrdering.Detached,
+      });
+    } catch (e) {
+      log.error('starting the Matrix client failed', { accountId: this.accountId, error: (e as Error).message });
+      this.setStatus('error', `Switchboard could not start this Matrix account: ${(e as Error).message}`);
+    }
+  }
+
+  /** Core stored these: never report them again (placeholders of undecrypted ones excepted: their text is still to come). */
+  messagesStored(remoteIds: readonly string[]): void {
+    const at = enc.encode(String(Date.now()));
+    const writes = remoteIds.filter((id) => id.startsWith('$') && !this.undecrypted.has(id)).map((key) => ({ ns: NS_SEEN, key, value: at }));
+    if (writes.length > 0) this.state.write(writes);
+  }
+
+  private pruneSeen(): void {
+    const all = this.state.list(NS_SEEN);
+    if (all.length <= SEEN_KEEP) return;
+    const oldest = all.map(([k, v]) => [k, Number(dec.decode(v))] as const).sort((a, b) => a[1] - b[1]).slice(0, all.length - SEEN_KEEP);
+    this.state.write(oldest.map(([key]) => ({ ns: NS_SEEN, key, value: null })));
+  }
+
+  async disconnect(): Promise<void> {
+    this.stopped = true;
+    const client = this.client;
+    const store = this.store;
+    this.client = null;
+    this.store = null;
+    if (client) {
+      client.stopClient();
+      // The sync position is written now rather than at the SDK's next five-minute save.
+      await store?.save(true).catch((e: unknown) => log.warn('saving the sync state failed', { accountId: this.accountId, error: (e as Error).message }));
+    }
+    this.setStatus('offline');
+  }
+
+  private wire(c: MatrixClient): void {
+    c.on(ClientEvent.Sync, (state, _prev, data) => this.onSync(c, state, data?.error?.message));
+    c.on(HttpApiEvent.SessionLoggedOut, () => {
+      this.setStatus('error', 'The homeserver ended this login (it was logged out elsewhere): enter the password again in the account settings.');
+      c.stopClient();
+    });
+    c.on(ClientEvent.AccountData, (ev) => {
+      if (ev.getType() === (EventType.Direct as string)) this.direct.load(ev.getContent());
+    });
+    c.on(RoomEvent.Timeline, (ev, room, toStart, removed) => {
+      if (removed || !room || ev.status !== null) return; // local echoes wait for their real event
+      void this.onTimelineEvent(c, ev, room, toStart === true || (this.firstSync && !this.prepared));
+    });
+    c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
+    c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
+    c.on(RoomEvent.Name, (room) => {
+      if (room.getMyMembership() === 'join' && !this.direct.peerOf(room.roomId)) this.emitGroup(room, false);
+    });
+    c.on(RoomEvent.Receipt, (ev, room) => this.onReceipt(c, ev, room));
+    c.on(RoomMemberEvent.Typing, (_ev, member) => this.onTyping(c, member));
+    c.on(RoomStateEvent.Events, (ev) => {
+      const type = ev.getType();
+      if (type === (EventType.RoomEncryption as string) || type === 'm.bridge' || type === 'uk.half-shot.bridge') {
+        const room = c.getRoom(ev.getRoomId() ?? '');
+        if (room) this.announceFacts(c, room);
+      }
+    });
+    c.on(CryptoEvent.UserTrustStatusChanged, (userId) => void this.refreshIdentity(c, userId));
+  }
+
+  private onSync(c: MatrixClient, state: SyncState, error: string | undefined): void {
+    switch (state) {
+      case SyncState.Prepared:
+        this.prepared = true;
+        this.direct.load(c.getAccountData(EventType.Direct)?.getContent());
+        this.setStatus('online');
+        for (const room of c.getRooms()) {
+          if (room.getMyMembership() === 'join') {
+            this.announceFacts(c, room);
+            void this.refreshMembers(c, room);
+          }
+        }
+        return;
+      case SyncState.Syncing:
+      case SyncState.Catchup:
+        if (this.prepared) this.setStatus('online');
+        return;
+      case SyncState.Reconnecting:
+      case SyncState.Error:
+        if (this.status !== 'error') this.setStatus('connecting');
+        if (error) log.warn('sync failed; retrying', { accountId: this.accountId, error: error.slice(0, 200) });
+        return;
+      case SyncState.Stopped:
+        return;
+    }
+  }
+
+  // ---- incoming ----
+
+  /** The conversation a room is: the 1:1 with its peer, or a group. */
+  private refOf(c: MatrixClient, room: Room): RemoteConversationRef {
+    const peer = directPeer(c, this.direct, room);
+    if (peer) return { kind: 'direct', peer: { address: peer, displayName: room.getMember(peer)?.rawDisplayName } };
+    return { kind: 'group', roomId: room.roomId, title: roomTitle(room) };
+  }
+
+  private async onTimelineEvent(c: MatrixClient, ev: MatrixEvent, room: Room, historical: boolean): Promise<void> {
+    const id = ev.getId();
+    if (!id || this.reported.has(id) || this.state.get(NS_SEEN, id)) return;
+    try {
+      await c.decryptEventIfNeeded(ev);
+    } catch {
+      // A failure shows as isDecryptionFailure() below.
+    }
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    try {
+      this.report(c, ev, room, historical);
+    } catch (e) {
+      this.problem('A Matrix event could not be read and was skipped.', { roomId: room.roomId, error: (e as Error).message });
+    }
+  }
+
+  private report(c: MatrixClient, ev: MatrixEvent, room: Room, historical: boolean): void {
+    const id = ev.getId()!;
+    const d = decodeEvent(ev);
+    const sender = ev.getSender() ?? '';
+    const self = sender === this.userId;
+    switch (d.kind) {
+      case 'skip':
+        if (d.reason) this.problem(`A Matrix event in ${roomTitle(room)} was skipped: ${d.reason}.`, { roomId: room.roomId });
+        return;
+      case 'edit': {
+        // Only the sender may edit a message (the spec): an edit by anyone else is ignored.
+        const original = room.findEventById(d.target);
+        if (original && original.getSender() !== sender) {
+          this.problem(`An edit of someone else's message in ${roomTitle(room)} was ignored.`, { roomId: room.roomId });
+          return;
+        }
+        this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: d.target, text: d.text, editedAt: ev.getTs() });
+        return;
+      }
+      case 'redaction':
+        // The homeserver only passes redactions by the sender or a moderator.
+        this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: d.target, redactedAt: ev.getTs() });
+        return;
+      case 'undecryptable':
+        this.undecrypted.add(id);
+        this.emitMessage(c, ev, room, historical, self, 'Waiting for this message (it cannot be decrypted yet).', {
+          problem: "This message is encrypted and its key has not reached this device yet. It appears here when the sender's device shares it.",
+        });
+        return;
+      case 'message':
+        this.emitMessage(c, ev, room, historical, self, d.text, d.problem ? { problem: d.problem } : undefined);
+        return;
+    }
+  }
+
+  private emitMessage(
+    c: MatrixClient,
+    ev: MatrixEvent,
+    room: Room,
+    historical: boolean,
+    self: boolean,
+    text: string,
+    content: { problem: string } | undefined,
+  ): void {
+    const sender = ev.getSender() ?? '';
+    const txn = ev.getUnsigned().transaction_id;
+    this.emit({
+      type: 'message',
+      accountId: this.accountId,
+      remoteId: ev.getId()!,
+      conversation: this.refOf(c, room),
+      sender: self ? 'self' : { address: sender, displayName: room.getMember(sender)?.rawDisplayName },
+      text,
+      sentAt: ev.getTs(),
+      clientId: self && typeof txn === 'string' && txn.length <= 64 ? txn : undefined,
+      facts: this.factsOfRoom(room),
+      historical: historical || undefined,
+      content,
+    });
+  }
+
+  /** A key arrived for a message reported as undecryptable: its text replaces the placeholder. */
+  private onLateDecryption(c: MatrixClient, ev: MatrixEvent): void {
+    const id = ev.getId();
+    if (!id || !this.undecrypted.has(id) || ev.isDecryptionFailure()) return;
+    this.undecrypted.delete(id);
+    const d = decodeEvent(ev);
+    if (d.kind === 'message') {
+      this.emit({ type: 'message-body', accountId: this.accountId, remoteId: id, text: d.text, content: d.problem ? { problem: d.problem } : undefined });
+    } else if (d.kind === 'edit') {
+      this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: id, redactedAt: ev.getTs() });
+      this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: d.target, text: d.text, editedAt: ev.getTs() });
+    } else {
+      const room = c.getRoom(ev.getRoomId() ?? '');
+      if (room) this.report(c, ev, room, true);
+    }
+  }
+
+  /** Invitations become requests; joining a group announces it; leaving marks it left. */
+  private onMembership(c: MatrixClient, room: Room, membership: string, prev: string | undefined): void {
+    if (membership === 'invite') {
+      const inviter = room.getDMInviter() ?? room.getMember(this.userId)?.events.member?.getSender();
+      if (!inviter || inviter === this.userId) return;
+      const name = room.getMember(inviter)?.rawDisplayName ?? inviter;
+      const isDirect = room.getDMInviter() !== undefined;
+      this.emit({
+        type: 'message',
+        accountId: this.accountId,
+        // Stripped invite state has no event id: the room id names the invitation.
+        remoteId: `invite:${room.roomId}`,
+        conversation: isDirect ? { kind: 'direct', peer: { address: inviter, displayName: name } } : { kind: 'group', roomId: room.roomId, title: roomTitle(room) },
+        sender: { address: inviter, displayName: name },
+        text: isDirect ? `${name} wants to chat with you on Matrix.` : `${name} invited you to ${roomTitle(room)}.`,
+        sentAt: room.getMember(this.userId)?.events.member?.getTs() ?? Date.now(),
+        request: true,
+        facts: this.factsOfRoom(room),
+      });
+      return;
+    }
+    if (membership === 'join') {
+      if (prev === 'invite') void this.rememberDirect(c, room);
+      if (!directPeer(c, this.direct, room) && room.getDMInviter() === undefined) this.emitGroup(room, false);
+      this.announceFacts(c, room);
+      void this.refreshMembers(c, room);
+      return;
+    }
+    if ((membership === 'leave' || membership === 'ban') && !this.direct.peerOf(room.roomId)) this.emitGroup(room, true);
+  }
+
+  private emitGroup(room: Room, left: boolean): void {
+    this.emit({ type: 'group', accountId: this.accountId, roomId: room.roomId, title: roomTitle(room), left });
+  }
+
+  /** An accepted direct invitation goes into `m.direct`, so every client shows it as the 1:1 chat. */
+  private async rememberDirect(c: MatrixClient, room: Room): Promise<void> {
+    const inviter: unknown = room.getDMInviter() ?? room.getMember(this.userId)?.events.member?.getSender();
+    if (typeof inviter !== 'string' || inviter === this.userId || this.direct.peerOf(room.roomId)) return;
+    try {
+      const content = this.direct.withRoom(inviter, room.roomId);
+      this.direct.load(content);
+      await c.setAccountData(EventType.Direct, content);
+    } catch (e) {
+      log.warn('recording a direct chat failed', { accountId: this.accountId, error: (e as Error).message });
+    }
+  }
+
+  /** Their read receipt: our messages up to the one they read are read. */
+  private onReceipt(c: MatrixClient, ev: MatrixEvent, room: Room): void {
+    const content = ev.getContent<Record<string, Record<string, Record<string, unknown>> | undefined>>();
+    let upTo: string | undefined;
+    for (const [eventId, byType] of Object.entries(content)) {
+      const readers = byType?.['m.read'] ?? {};
+      if (Object.keys(readers).some((u) => u !== this.userId)) upTo = eventId;
+    }
+    if (!upTo) return;
+    const events = room.getLiveTimeline().getEvents();
+    const end = events.findIndex((e) => e.getId() === upTo);
+    if (end < 0) return;
+    for (const e of events.slice(0, end + 1)) {
+      const txn = e.getUnsigned().transaction_id;
+      if (e.getSender() !== this.userId || typeof txn !== 'string' || this.readReported.has(txn)) continue;
+      this.readReported.add(txn);
+      this.emit({ type: 'delivery', accountId: this.accountId, clientId: txn, state: 'read' });
+    }
+    void c;
+  }
+
+  private onTyping(c: MatrixClient, member: RoomMember): void {
+    if (member.userId === this.userId) return;
+    const room = c.getRoom(member.roomId);
+    if (!room || room.getMyMembership() !== 'join') return;
+    this.emit({
+      type: 'typing',
+      accountId: this.accountId,
+      conversation: this.refOf(c, room),
+      sender: { address: member.userId, displayName: member.rawDisplayName },
+      typing: member.typing,
+    });
+  }
+
+  // ---- facts ----
+
+  private factsOfRoom(room: Room | null): SecurityFacts {
+    const tls = this.homeserver.startsWith('https:');
+    if (!room) return roomFacts({ tls, encrypted: true, bridge: undefined, identity: 'tofu' });
+    const others = room
+      .getMembers()
+      .filter((m) => m.userId !== this.userId && (m.membership === 'join' || m.membership === 'invite'))
+      .map((m) => this.identities.get(m.userId) ?? 'tofu');
+    const identity: Identity = others.includes('changed') ? 'changed' : others.length > 0 && others.every((i) => i === 'verified') ? 'verified' : 'tofu';
+    return roomFacts({ tls, encrypted: room.hasEncryptionStateEvent(), bridge: bridgeOf(room), identity });
+  }
+
+  securityFacts(route: RouteRef): SecurityFacts {
+    const c = this.client;
+    if (!c) return this.factsOfRoom(null);
+    if (route.target.startsWith('!')) return this.factsOfRoom(c.getRoom(route.target));
+    return this.factsOfRoom(this.joinedDirectRoom(c, route.target));
+  }
+
+  private announceFacts(c: MatrixClient, room: Room): void {
+    const ref = this.refOf(c, room);
+    const target = ref.kind === 'direct' ? ref.peer.address : room.roomId;
+    this.emit({ type: 'route-facts', accountId: this.accountId, target, facts: this.factsOfRoom(room) });
+  }
+
+  /** Reads the members' verification state (asynchronous in the crypto) into the facts' cache. */
+  private async refreshMembers(c: MatrixClient, room: Room): Promise<void> {
+    for (const m of room.getMembers()) if (m.userId !== this.userId && !this.identities.has(m.userId)) await this.refreshIdentity(c, m.userId, false);
+    this.announceFacts(c, room);
+  }
+
+  private async refreshIdentity(c: MatrixClient, userId: string, announce = true): Promise<void> {
+    const crypto = c.getCrypto();
+    if (!crypto) return;
+    try {
+      const s = await crypto.getUserVerificationStatus(userId);
+      const identity: Identity = s.isCrossSigningVerified() ? 'verified' : s.wasCrossSigningVerified() || s.needsUserApproval ? 'changed' : 'tofu';
+      const before = this.identities.get(userId);
+      this.identities.set(userId, identity);
+      if (announce && before !== identity) {
+        for (const room of c.getRooms()) if (room.getMyMembership() === 'join' && room.getMember(userId)) this.announceFacts(c, room);
+      }
+    } catch (e) {
+      log.warn('reading a user’s verification failed', { accountId: this.accountId, error: (e as Error).message });
+    }
+  }
+
+  // ---- outgoing ----
+
+  /** The joined direct room with this peer (the newest active one), if any. */
+  private joinedDirectRoom(c: MatrixClient, peer: string): Room | null {
+    for (const id of this.direct.roomsWith(peer)) {
+      const room = c.getRoom(id);
+      if (room?.getMyMembership() === 'join') return room;
+    }
+    return null;
+  }
+
+  /** The room a message to this conversation goes to; a first message to someone makes an encrypted direct room. */
+  private async roomFor(c: MatrixClient, conv: RemoteConversationRef): Promise<string> {
+    if (conv.kind === 'group') return conv.roomId;
+    const peer = conv.peer.address;
+    parseMxid(peer);
+    const existing = this.joinedDirectRoom(c, peer);
+    if (existing) return existing.roomId;
+    const { room_id } = await c.createRoom({
+      preset: Preset.TrustedPrivateChat,
+      is_direct: true,
+      invite: [peer],
+      initial_state: [{ type: EventType.RoomEncryption, state_key: '', content: { algorithm: MEGOLM } }],
+    });
+    const content = this.direct.withRoom(peer, room_id);
+    this.direct.load(content);
+    await c.setAccountData(EventType.Direct, content);
+    return room_id;
+  }
+
+  send(out: OutgoingMessage): Promise<SendReceipt> {
+    const done = this.state.get(NS_SENT, out.clientId);
+    if (done) return Promise.resolve(JSON.parse(dec.decode(done)) as SendReceipt);
+    const running = this.inFlight.get(out.clientId);
+    if (running) return running;
+    const p = this.sendOnce(out).finally(() => this.inFlight.delete(out.clientId));
+    this.inFlight.set(out.clientId, p);
+    return p;
+  }
+
+  private async sendOnce(out: OutgoingMessage): Promise<SendReceipt> {
+    const c = this.client;
+    // Sending is tried while the sync reconnects too: the homeserver may well be back already.
+    if (!c) throw new AdapterSendError('network', 'The Matrix account is not connected.');
+    let roomId: string;
+    try {
+      roomId = await this.roomFor(c, out.conversation);
+    } catch (e) {
+      throw sendError(e, 'Could not open a chat with them on Matrix');
+    }
+    const room = c.getRoom(roomId);
+    // A message that failed earlier in this session is sent again under the same transaction id
+    // (the SDK refuses a new send with a known one; the homeserver answers a repeat with the same event).
+    const failed = room?.getPendingEvents().find((e) => e.getTxnId() === out.clientId);
+    try {
+      const res = failed
+        ? await c.resendEvent(failed, room!)
+        : await c.sendEvent(roomId, EventType.RoomMessage, { msgtype: MsgType.Text, body: out.text }, out.clientId);
+      const receipt: SendReceipt = { remoteId: res.event_id, sentAt: Date.now() };
+      this.state.write([{ ns: NS_SENT, key: out.clientId, value: enc.encode(JSON.stringify(receipt)) }]);
+      return receipt;
+    } catch (e) {
+      throw sendError(e, 'The homeserver did not take the message');
+    }
+  }
+
+  async syncHistory(conversation: RemoteConversationRef): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const room = conversation.kind === 'group' ? c.getRoom(conversation.roomId) : this.joinedDirectRoom(c, conversation.peer.address);
+    if (!room) return;
+    await c.scrollback(room, HISTORY_PAGE);
+  }
+
+  async sendReadReceipt(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void> {
+    const c = this.client;
+    if (!c || !upToRemoteId.startsWith('$')) return;
+    const room = conversation.kind === 'group' ? c.getRoom(conversation.roomId) : this.joinedDirectRoom(c, conversation.peer.address);
+    if (!room) return;
+    const path = `/rooms/${encodeURIComponent(room.roomId)}/receipt/m.read/${encodeURIComponent(upToRemoteId)}`;
+    await c.http.authedRequest(Method.Post, path, undefined, {});
+  }
+
+  async sendTyping(conversation: RemoteConversationRef, typing: boolean): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const room = conversation.kind === 'group' ? c.getRoom(conversation.roomId) : this.joinedDirectRoom(c, conversation.peer.address);
+    if (room) await c.sendTyping(room.roomId, typing, TYPING_TIMEOUT_MS);
+  }
+
+  /** The user accepted an invitation (a request): join the room(s) it was for. */
+  peerAccepted(conversation: RemoteConversationRef): void {
+    const c = this.client;
+    if (!c) return;
+    const rooms =
+      conversation.kind === 'group'
+        ? [c.getRoom(conversation.roomId)].filter((r): r is Room => r !== null)
+        : c.getRooms().filter((r) => r.getMyMembership() === 'invite' && r.getDMInviter() === conversation.peer.address);
+    for (const room of rooms) {
+      if (room.getMyMembership() !== 'invite') continue;
+      c.joinRoom(room.roomId).catch((e: unknown) => this.problem('Joining the Matrix room failed.', { error: (e as Error).message }));
+    }
+  }
+
+  // ---- groups ----
+
+  private online(): MatrixClient {
+    if (!this.client || this.status !== 'online') throw new AdapterActionError('unavailable', 'The Matrix account is not connected.');
+    return this.client;
+  }
+
+  private async createGroup(name: string, members: readonly string[]): Promise<{ roomId: string; title: string }> {
+    const c = this.online();
+    for (const m of members) parseMxid(m);
+    const { room_id } = await c
+      .createRoom({
+        name,
+        preset: Preset.PrivateChat,
+        invite: [...members],
+        initial_state: [{ type: EventType.RoomEncryption, state_key: '', content: { algorithm: MEGOLM } }],
+      })
+      .catch((e: unknown) => {
+        throw actionError(e, 'The homeserver did not create the room');
+      });
+    return { roomId: room_id, title: name };
+  }
+
+  private async setMembers(roomId: string, members: readonly string[]): Promise<void> {
+    const c = this.online();
+    const room = c.getRoom(roomId);
+    if (!room) throw new AdapterActionError('not-found', 'That Matrix room is not known to this account.');
+    const want = new Set(members);
+    const have = new Set(room.getMembers().filter((m) => m.membership === 'join' || m.membership === 'invite').map((m) => m.userId));
+    try {
+      for (const m of want) if (!have.has(m) && m !== this.userId) await c.invite(roomId, m);
+      for (const m of have) if (!want.has(m) && m !== this.userId) await c.kick(roomId, m);
+    } catch (e) {
+      throw actionError(e, 'The homeserver refused the change of members');
+    }
+  }
+
+  private members(roomId: string): GroupMemberInfo[] {
+    const room = this.client?.getRoom(roomId);
+    if (!room) return [];
+    return room
+      .getMembers()
+      .filter((m) => m.membership === 'join' || m.membership === 'invite')
+      .map((m) => ({ address: m.userId, displayName: m.rawDisplayName || m.userId, isSelf: m.userId === this.userId, isAdmin: m.powerLevel >= 100 }));
+  }
+
+  private async joinGroup(address: string): Promise<{ roomId: string; title: string }> {
+    const c = this.online();
+    if (!/^[#!][^:\s]+:\S+$/.test(address)) throw new AdapterActionError('invalid', `"${address.slice(0, 80)}" is not a Matrix room address (like #room:example.org).`);
+    const room = await c.joinRoom(address).catch((e: unknown) => {
+      throw actionError(e, 'Joining the room failed');
+    });
+    return { roomId: room.roomId, title: roomTitle(room) };
+  }
+
+  private async leaveGroup(roomId: string): Promise<void> {
+    await this.online()
+      .leave(roomId)
+      .catch((e: unknown) => {
+        throw actionError(e, 'Leaving the room failed');
+      });
+  }
+
+  private async setNickname(roomId: string, nickname: string): Promise<void> {
+    const c = this.online();
+    const current = c.getRoom(roomId)?.getMember(this.userId)?.events.member?.getContent() ?? {};
+    await c.sendStateEvent(roomId, EventType.RoomMember, { ...current, membership: 'join', displayname: nickname }, this.userId).catch((e: unknown) => {
+      throw actionError(e, 'The homeserver refused the nickname');
+    });
+  }
+}
+
+/** An SDK or homeserver failure while sending, classed for the outbox's retries. */
+function sendError(e: unknown, what: string): AdapterSendError {
+  const err = e as { httpStatus?: number; errcode?: string; message?: string };
+  const status = err.httpStatus ?? 0;
+  if (status === 401 || err.errcode === 'M_UNKNOWN_TOKEN') return new AdapterSendError('auth', `${what}: the login is no longer valid.`);
+  if (status === 403 || status === 400 || status === 404) return new AdapterSendError('permanent', `${what}: ${err.message ?? err.errcode ?? status}.`);
+  return new AdapterSendError('network', `${what}: ${err.message ?? 'no answer'}.`);
+}
+
+function actionError(e: unknown, what: string): AdapterActionError {
+  const err = e as { httpStatus?: number; errcode?: string; message?: string };
+  if (err.httpStatus === 404 || err.errcode === 'M_NOT_FOUND') return new AdapterActionError('not-found', `${what}: the homeserver does not know that room.`);
+  if (err.httpStatus === 403) return new AdapterActionError('invalid', `${what}: not allowed (${err.message ?? 'forbidden'}).`);
+  return new AdapterActionError('unavailable', `${what}: ${err.message ?? 'the homeserver did not answer'}.`);
+}
+
+export function createMatrixAdapter(account: AccountConfig, services: AdapterServices): Adapter {
+  return new MatrixAdapter(account, services);
+}

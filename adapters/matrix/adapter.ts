@@ -49,8 +49,8 @@ import { AdapterListeners } from '../listeners.ts';
 import { createAdapterLogger } from '../log.ts';
 import { decodeEvent } from './decode.ts';
 import { roomFacts } from './facts.ts';
-import { bridgeOf, directPeer, DirectRooms, roomTitle } from './rooms.ts';
-import { openClient } from './sdk.ts';
+import { bridgeOf, directPeer, DirectRooms, inviteTitle, roomTitle } from './rooms.ts';
+import { ClosableState, openClient } from './sdk.ts';
 import { matrixSettings, parseMxid } from './setup.ts';
 
 const log = createAdapterLogger('matrix.adapter');
@@ -85,6 +85,8 @@ export class MatrixAdapter implements Adapter {
   private readonly deviceId: string | undefined;
   private client: MatrixClient | null = null;
   private store: IndexedDBStore | null = null;
+  /** The state the client's stores journal into, closed when the client stops. */
+  private clientState: ClosableState | null = null;
   private status: AccountStatus = 'offline';
   private stopped = false;
   /** Whether this sync started from nothing (a new account): what it brings is history. */
@@ -101,6 +103,13 @@ export class MatrixAdapter implements Adapter {
   private readonly identities = new Map<string, Identity>();
   /** Client ids of ours already reported read. */
   private readonly readReported = new Set<string>();
+  /**
+   * Rooms joined during the sync being processed: announced as groups (or not, when direct) once
+   * it is done, when their state is complete and a new direct room shows its `is_direct` flag.
+   */
+  private readonly joined = new Set<Room>();
+  /** Direct invitations by room: who sent them (the room's peer once joined). */
+  private readonly directInvites = new Map<string, string>();
 
   constructor(account: AccountConfig, services: AdapterServices) {
     this.accountId = account.id;
@@ -150,12 +159,15 @@ export class MatrixAdapter implements Adapter {
     signal.addEventListener('abort', () => void this.disconnect(), { once: true });
     this.setStatus('connecting');
     try {
+      const state = new ClosableState(this.state, this.accountId);
+      this.clientState = state;
       const { client, store } = await openClient({
+        accountId: this.accountId,
         baseUrl: this.homeserver,
         userId: this.userId,
         deviceId: this.deviceId,
         accessToken: this.accessToken,
-        state: this.state,
+        state,
       });
       if (this.stopped) {
         client.stopClient();
@@ -203,6 +215,8 @@ export class MatrixAdapter implements Adapter {
       // The sync position is written now rather than at the SDK's next five-minute save.
       await store?.save(true).catch((e: unknown) => log.warn('saving the sync state failed', { accountId: this.accountId, error: (e as Error).message }));
     }
+    this.clientState?.close();
+    this.clientState = null;
     this.setStatus('offline');
   }
 
@@ -222,7 +236,7 @@ export class MatrixAdapter implements Adapter {
     c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
     c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
     c.on(RoomEvent.Name, (room) => {
-      if (room.getMyMembership() === 'join' && !this.direct.peerOf(room.roomId)) this.emitGroup(room, false);
+      if (room.getMyMembership() === 'join' && !directPeer(c, this.direct, room)) this.emitGroup(room, false);
     });
     c.on(RoomEvent.Receipt, (ev, room) => this.onReceipt(c, ev, room));
     c.on(RoomMemberEvent.Typing, (_ev, member) => this.onTyping(c, member));
@@ -241,6 +255,7 @@ export class MatrixAdapter implements Adapter {
       case SyncState.Prepared:
         this.prepared = true;
         this.direct.load(c.getAccountData(EventType.Direct)?.getContent());
+        this.announceJoined(c);
         this.setStatus('online');
         for (const room of c.getRooms()) {
           if (room.getMyMembership() === 'join') {
@@ -251,6 +266,7 @@ export class MatrixAdapter implements Adapter {
         return;
       case SyncState.Syncing:
       case SyncState.Catchup:
+        this.announceJoined(c);
         if (this.prepared) this.setStatus('online');
         return;
       case SyncState.Reconnecting:
@@ -374,41 +390,58 @@ export class MatrixAdapter implements Adapter {
       if (!inviter || inviter === this.userId) return;
       const name = room.getMember(inviter)?.rawDisplayName ?? inviter;
       const isDirect = room.getDMInviter() !== undefined;
+      if (isDirect) this.directInvites.set(room.roomId, inviter);
+      const title = inviteTitle(room);
       this.emit({
         type: 'message',
         accountId: this.accountId,
         // Stripped invite state has no event id: the room id names the invitation.
         remoteId: `invite:${room.roomId}`,
-        conversation: isDirect ? { kind: 'direct', peer: { address: inviter, displayName: name } } : { kind: 'group', roomId: room.roomId, title: roomTitle(room) },
+        conversation: isDirect ? { kind: 'direct', peer: { address: inviter, displayName: name } } : { kind: 'group', roomId: room.roomId, title },
         sender: { address: inviter, displayName: name },
-        text: isDirect ? `${name} wants to chat with you on Matrix.` : `${name} invited you to ${roomTitle(room)}.`,
+        text: isDirect ? `${name} wants to chat with you on Matrix.` : `${name} invited you to ${title}.`,
         sentAt: room.getMember(this.userId)?.events.member?.getTs() ?? Date.now(),
         request: true,
-        facts: this.factsOfRoom(room),
+        // The invitation itself is not end-to-end encrypted: the homeserver sees who invites whom, and where.
+        facts: { ...this.factsOfRoom(room), endToEnd: 'none', forwardSecrecy: false, identity: 'none', downgradeResistant: false },
       });
       return;
     }
     if (membership === 'join') {
-      if (prev === 'invite') void this.rememberDirect(c, room);
-      if (!directPeer(c, this.direct, room) && room.getDMInviter() === undefined) this.emitGroup(room, false);
-      this.announceFacts(c, room);
-      void this.refreshMembers(c, room);
+      const inviter = this.directInvites.get(room.roomId);
+      if (prev === 'invite' && inviter) void this.rememberDirect(c, room.roomId, inviter);
+      this.directInvites.delete(room.roomId);
+      this.joined.add(room);
       return;
     }
-    if ((membership === 'leave' || membership === 'ban') && !this.direct.peerOf(room.roomId)) this.emitGroup(room, true);
+    if ((membership === 'leave' || membership === 'ban') && !directPeer(c, this.direct, room)) this.emitGroup(room, true);
+  }
+
+  /** Rooms joined in the sync just processed: groups are announced; every room's facts are. */
+  private announceJoined(c: MatrixClient): void {
+    for (const room of this.joined) {
+      if (room.getMyMembership() !== 'join') continue;
+      if (!directPeer(c, this.direct, room)) this.emitGroup(room, false);
+      this.announceFacts(c, room);
+      void this.refreshMembers(c, room);
+    }
+    this.joined.clear();
   }
 
   private emitGroup(room: Room, left: boolean): void {
     this.emit({ type: 'group', accountId: this.accountId, roomId: room.roomId, title: roomTitle(room), left });
   }
 
-  /** An accepted direct invitation goes into `m.direct`, so every client shows it as the 1:1 chat. */
-  private async rememberDirect(c: MatrixClient, room: Room): Promise<void> {
-    const inviter: unknown = room.getDMInviter() ?? room.getMember(this.userId)?.events.member?.getSender();
-    if (typeof inviter !== 'string' || inviter === this.userId || this.direct.peerOf(room.roomId)) return;
+  /**
+   * A direct room (made here, or an accepted direct invitation) goes into `m.direct` at once in
+   * memory (so its join is never announced as a group) and then at the homeserver, so every client
+   * of the user's shows it as the 1:1 chat.
+   */
+  private async rememberDirect(c: MatrixClient, roomId: string, peer: string): Promise<void> {
+    if (this.direct.peerOf(roomId) === peer) return;
+    const content = this.direct.withRoom(peer, roomId);
+    this.direct.load(content);
     try {
-      const content = this.direct.withRoom(inviter, room.roomId);
-      this.direct.load(content);
       await c.setAccountData(EventType.Direct, content);
     } catch (e) {
       log.warn('recording a direct chat failed', { accountId: this.accountId, error: (e as Error).message });
@@ -466,7 +499,7 @@ export class MatrixAdapter implements Adapter {
     const c = this.client;
     if (!c) return this.factsOfRoom(null);
     if (route.target.startsWith('!')) return this.factsOfRoom(c.getRoom(route.target));
-    return this.factsOfRoom(this.joinedDirectRoom(c, route.target));
+    return this.factsOfRoom(this.directRoomForFacts(c, route.target));
   }
 
   private announceFacts(c: MatrixClient, room: Room): void {
@@ -508,6 +541,11 @@ export class MatrixAdapter implements Adapter {
     return null;
   }
 
+  /** The room whose facts a direct route has: the joined one, else one they invited the user to. */
+  private directRoomForFacts(c: MatrixClient, peer: string): Room | null {
+    return this.joinedDirectRoom(c, peer) ?? c.getRooms().find((r) => r.getMyMembership() === 'invite' && r.getDMInviter() === peer) ?? null;
+  }
+
   /** The room a message to this conversation goes to; a first message to someone makes an encrypted direct room. */
   private async roomFor(c: MatrixClient, conv: RemoteConversationRef): Promise<string> {
     if (conv.kind === 'group') return conv.roomId;
@@ -521,9 +559,7 @@ export class MatrixAdapter implements Adapter {
       invite: [peer],
       initial_state: [{ type: EventType.RoomEncryption, state_key: '', content: { algorithm: MEGOLM } }],
     });
-    const content = this.direct.withRoom(peer, room_id);
-    this.direct.load(content);
-    await c.setAccountData(EventType.Direct, content);
+    await this.rememberDirect(c, room_id, peer);
     return room_id;
   }
 
@@ -548,6 +584,8 @@ export class MatrixAdapter implements Adapter {
       throw sendError(e, 'Could not open a chat with them on Matrix');
     }
     const room = c.getRoom(roomId);
+    // Accepted a moment ago, the join still on its way: the outbox tries again shortly.
+    if (room?.getMyMembership() === 'invite') throw new AdapterSendError('network', 'Still joining this Matrix room.');
     // A message that failed earlier in this session is sent again under the same transaction id
     // (the SDK refuses a new send with a known one; the homeserver answers a repeat with the same event).
     const failed = room?.getPendingEvents().find((e) => e.getTxnId() === out.clientId);
@@ -597,6 +635,7 @@ export class MatrixAdapter implements Adapter {
         : c.getRooms().filter((r) => r.getMyMembership() === 'invite' && r.getDMInviter() === conversation.peer.address);
     for (const room of rooms) {
       if (room.getMyMembership() !== 'invite') continue;
+      if (conversation.kind === 'direct') void this.rememberDirect(c, room.roomId, conversation.peer.address);
       c.joinRoom(room.roomId).catch((e: unknown) => this.problem('Joining the Matrix room failed.', { error: (e as Error).message }));
     }
   }

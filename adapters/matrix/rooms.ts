@@ -58,17 +58,43 @@ export function bridgeOf(room: Room): string | undefined {
 
 /** The room's name as people see it (its name, else its members), never empty. */
 export function roomTitle(room: Room): string {
-  const name = room.name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return name.slice(0, 200) || room.roomId;
+  const name = clean(room.name);
+  return name || room.roomId;
 }
 
-/** The peer of a direct room per `m.direct`, else the inviter of a direct invite. */
+/**
+ * An invited room's name, from the stripped state the invitation carries (the SDK has not worked
+ * out `room.name` yet when the invitation is reported); "a group chat" when it has none.
+ */
+export function inviteTitle(room: Room): string {
+  const named: unknown = room.currentState.getStateEvents('m.room.name', '')?.getContent()['name'];
+  const alias: unknown = room.currentState.getStateEvents('m.room.canonical_alias', '')?.getContent()['alias'];
+  return (typeof named === 'string' && clean(named)) || (typeof alias === 'string' && clean(alias)) || 'a group chat';
+}
+
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 200);
+}
+
+/**
+ * The peer of a direct room: per `m.direct`, else per the `is_direct` flag of an invitation in it
+ * (set by whoever made it a direct chat: the inviter sees the invitee's, the invitee their own; it
+ * is there before `m.direct` is written, so a new direct room never shows as a group first).
+ */
 export function directPeer(client: MatrixClient, direct: DirectRooms, room: Room): string | undefined {
   const listed = direct.peerOf(room.roomId);
   if (listed) return listed;
-  if (room.getMyMembership() === 'invite') {
-    const inviter = room.getDMInviter();
-    if (inviter && inviter !== client.getUserId()) return inviter;
+  const me = client.getUserId();
+  const inviter = room.getDMInviter();
+  if (inviter && inviter !== me) return inviter;
+  const members = room.currentState.getStateEvents('m.room.member');
+  if (members.length > 2) return undefined;
+  for (const ev of members) {
+    const content = ev.getContent();
+    const flagged = content['is_direct'] === true && (content['membership'] === 'invite' || content['membership'] === 'join');
+    if (!flagged) continue;
+    const peer = ev.getStateKey() === me ? ev.getSender() : ev.getStateKey();
+    if (peer && peer !== me) return peer;
   }
   return undefined;
 }

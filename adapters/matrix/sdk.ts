@@ -10,6 +10,7 @@
 import { createClient, IndexedDBStore, type MatrixClient } from 'matrix-js-sdk';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 import { LoggerLevel, Tracing } from '@matrix-org/matrix-sdk-crypto-wasm';
+import loglevel from 'loglevel';
 import type { AdapterStateStore } from '../contract.ts';
 import { createAdapterLogger } from '../log.ts';
 import { openJournaledIndexedDB, withGlobalIndexedDB } from './idb-journal.ts';
@@ -18,6 +19,8 @@ const log = createAdapterLogger('matrix.sdk');
 
 /** What the client is built from: the account's homeserver, its login and its state store. */
 export interface ClientOptions {
+  /** For the log lines. */
+  accountId: string;
   baseUrl: string;
   userId: string;
   deviceId: string;
@@ -29,20 +32,54 @@ export interface ClientOptions {
  * The SDK's own log, reduced to its warnings and errors in our format. Its debug and info lines
  * are many per sync (and some name rooms and users), so they are dropped.
  */
-function sdkLogger(prefix = 'sdk'): Logger {
+function sdkLogger(accountId: string, prefix = 'sdk'): Logger {
   const line = (level: 'warn' | 'error') => (...msg: unknown[]) => {
     const first = msg.find((m): m is string => typeof m === 'string');
     const error = msg.find((m): m is Error => m instanceof Error);
-    sdkLog[level](`${prefix}: ${(first ?? '').slice(0, 300)}`, error ? { error: error.message.slice(0, 300) } : undefined);
+    sdkLog[level](`${prefix}: ${(first ?? '').slice(0, 300)}`, { accountId, ...(error ? { error: error.message.slice(0, 300) } : {}) });
   };
   const quiet = (): void => undefined;
-  return { trace: quiet, debug: quiet, info: quiet, warn: line('warn'), error: line('error'), getChild: (ns: string) => sdkLogger(`${prefix}${ns}`) };
+  return { trace: quiet, debug: quiet, info: quiet, warn: line('warn'), error: line('error'), getChild: (ns: string) => sdkLogger(accountId, `${prefix}${ns}`) };
 }
 const sdkLog = createAdapterLogger('matrix.sdk-log');
 
-/** The crypto's tracing (debug level by default, turned on by `initRustCrypto`) down to warnings. */
-function quietCryptoTracing(): void {
+/**
+ * The SDK's module-level loggers (sync loop, push rules, stores) write through loglevel straight to
+ * the console at debug level. Every one of them, and every one made later (children copy their
+ * parent's factory), is routed to our log with warnings and errors only.
+ */
+function quietSdkLogs(): void {
+  const factory: loglevel.MethodFactory = (method) => {
+    if (method !== 'warn' && method !== 'error') return () => undefined;
+    return (...msg: unknown[]) => {
+      const first = msg.find((m): m is string => typeof m === 'string');
+      const error = msg.find((m): m is Error => m instanceof Error);
+      sdkLog[method](`sdk: ${(first ?? '').slice(0, 300)}`, error ? { error: error.message.slice(0, 300) } : undefined);
+    };
+  };
+  for (const [name, l] of Object.entries(loglevel.getLoggers())) {
+    if (!name.startsWith('matrix') || l.methodFactory === factory) continue;
+    l.methodFactory = factory;
+    l.rebuild();
+  }
+}
+let sdkLogsQuiet = false;
+
+/**
+ * The crypto's tracing: `initRustCrypto` turns it on at debug level (process-wide) every time an
+ * account starts, which prints the store's schema migrations and every key upload to stdout. Every
+ * `turnOn` from now on is at warning level.
+ */
+export function quietCryptoTracing(): void {
   try {
+    const proto = Tracing.prototype as Tracing & { switchboardQuiet?: true };
+    if (proto.switchboardQuiet) return;
+    const turnOn = Object.getOwnPropertyDescriptor(proto, 'turnOn')?.value as (this: Tracing) => void;
+    proto.turnOn = function (this: Tracing) {
+      this.minLevel = LoggerLevel.Warn;
+      turnOn.call(this);
+    };
+    proto.switchboardQuiet = true;
     if (Tracing.isAvailable()) new Tracing(LoggerLevel.Warn).turnOn();
   } catch (e) {
     log.warn('could not lower the crypto log level', { error: (e as Error).message });
@@ -54,8 +91,40 @@ export function journalNamespace(deviceId: string): string {
   return `mx-idb-${deviceId}`;
 }
 
+/**
+ * The account's state store, until `close()`: the crypto may still finish a write or two after
+ * the client stopped (and the profile database may be closing). Those are dropped, as a crash at
+ * that moment would drop them: the next start reads what was durable before.
+ */
+export class ClosableState implements AdapterStateStore {
+  private closed = false;
+  private dropped = 0;
+  constructor(
+    private readonly inner: AdapterStateStore,
+    private readonly accountId: string,
+  ) {}
+  get(ns: string, key: string): Uint8Array | undefined {
+    return this.inner.get(ns, key);
+  }
+  list(ns: string): [string, Uint8Array][] {
+    return this.inner.list(ns);
+  }
+  write(ops: Parameters<AdapterStateStore['write']>[0]): void {
+    if (!this.closed) return this.inner.write(ops);
+    if (this.dropped++ === 0) log.info('a store write after the account stopped was dropped', { accountId: this.accountId });
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
 /** A started-up store and a client with crypto ready; `startClient` is the caller's. */
 export async function openClient(o: ClientOptions): Promise<{ client: MatrixClient; store: IndexedDBStore }> {
+  if (!sdkLogsQuiet) {
+    quietSdkLogs();
+    quietCryptoTracing();
+    sdkLogsQuiet = true;
+  }
   const factory = await openJournaledIndexedDB(o.state, { ns: journalNamespace(o.deviceId) });
   const store = new IndexedDBStore({ indexedDB: factory, dbName: 'switchboard-sync', localStorage: undefined });
   const client = createClient({
@@ -65,13 +134,12 @@ export async function openClient(o: ClientOptions): Promise<{ client: MatrixClie
     accessToken: o.accessToken,
     store,
     timelineSupport: true,
-    logger: sdkLogger(),
+    logger: sdkLogger(o.accountId),
   });
   // The store reads the saved sync into the client it belongs to: after createClient, not before.
   await store.startup();
   // The crypto store opens its database through the global indexedDB under a fixed name: this
   // account's factory is the global while it opens, so accounts never share one.
   await withGlobalIndexedDB(factory, () => client.initRustCrypto({ useIndexedDB: true }));
-  quietCryptoTracing();
   return { client, store };
 }

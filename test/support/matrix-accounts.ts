@@ -16,6 +16,7 @@ import {
 } from 'matrix-js-sdk';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 import type { AccountConfig } from '../../adapters/contract.ts';
+import { quietCryptoTracing } from '../../adapters/matrix/sdk.ts';
 import type { MatrixAccount, TestSynapse } from '../servers/synapse.ts';
 
 export interface MatrixLogin {
@@ -67,6 +68,8 @@ export class MatrixPeer {
   async start(): Promise<void> {
     const login = await loginMatrix(this.server, this.user, 'peer');
     this.client = createClient({ baseUrl: this.server.baseUrl, userId: this.user.userId, deviceId: login.deviceId, accessToken: login.accessToken, logger: silent });
+    // initRustCrypto turns the crypto's (process-wide) tracing on at debug level: keep it at warnings.
+    quietCryptoTracing();
     await this.client.initRustCrypto({ useIndexedDB: false });
     this.client.on(RoomEvent.MyMembership, (room, membership) => {
       if (membership === 'invite') void this.client.joinRoom(room.roomId).catch(() => undefined);

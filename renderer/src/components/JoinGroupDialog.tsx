@@ -1,4 +1,4 @@
-/** "Join group chat": enter an XMPP room by its address under a nickname; it opens once joined. */
+/** "Join group chat": enter an XMPP room or a Matrix room by its address under a nickname; it opens once joined. */
 import { useId, useState, type FormEvent } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
@@ -22,8 +22,9 @@ export function JoinGroupDialog({ onClose, onJoined }: JoinGroupDialogProps) {
   const [nickname, setNickname] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // The nickname starts as the account's name before the @, until the user types one.
-  const nick = nickname ?? account?.address.split('@')[0] ?? '';
+  const matrix = account?.protocol === 'matrix';
+  // The nickname starts as the account's user name (before the @ of a JID, after the @ of a Matrix ID), until the user types one.
+  const nick = nickname ?? (matrix ? account.address.slice(1).split(':')[0] : account?.address.split('@')[0]) ?? '';
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -47,7 +48,7 @@ export function JoinGroupDialog({ onClose, onJoined }: JoinGroupDialogProps) {
       <h2 className="dialog-title">Join group chat</h2>
       {accounts !== null && able.length === 0 ? (
         <>
-          <p className="dialog-text">Add an XMPP account in Settings first; then you can join its group chats by their address.</p>
+          <p className="dialog-text">Add an XMPP or Matrix account in Settings first; then you can join its group chats by their address.</p>
           <div className="dialog-actions">
             <button type="button" className="button button-primary" onClick={onClose}>
               OK
@@ -57,7 +58,9 @@ export function JoinGroupDialog({ onClose, onJoined }: JoinGroupDialogProps) {
       ) : (
         <form onSubmit={submit}>
           <p className="dialog-text">
-            Everyone in the room, and its server, can read what is said there: XMPP group chats are not end-to-end encrypted here.
+            {matrix
+              ? 'A Matrix room may or may not be end-to-end encrypted, or bridged to another network: its padlock tells you once you are in.'
+              : 'Everyone in the room, and its server, can read what is said there: XMPP group chats are not end-to-end encrypted here.'}
           </p>
           {able.length > 1 && (
             <div className="field">
@@ -78,7 +81,7 @@ export function JoinGroupDialog({ onClose, onJoined }: JoinGroupDialogProps) {
               type="text"
               autoComplete="off"
               spellCheck={false}
-              placeholder="room@conference.example.org"
+              placeholder={matrix ? '#room:example.org' : 'room@conference.example.org'}
               value={address}
               aria-invalid={error !== null}
               aria-describedby={error ? `${id}-error` : undefined}

@@ -1,7 +1,7 @@
 /**
  * Adding a Matrix account: the Matrix ID and password; the homeserver is found from the ID (its
  * server's .well-known file) while the user types the password, and shown under "Advanced" where
- * it can be changed. Switchboard logs in before saving and keeps only the login's token, so a
+ * it can be changed (Advanced opens by itself when nothing is found, so the user sees why). Switchboard logs in before saving and keeps only the login's token, so a
  * wrong password is said here. The password lives only in this form's state and the
  * `accounts.add` call.
  */
@@ -57,6 +57,7 @@ export function MatrixAccountForm({ protocolField }: Props) {
   const busy = phase !== 'idle';
   // The pending lookup's timer, and a counter so only the newest lookup's answer is used.
   const pending = useRef<{ timer: ReturnType<typeof setTimeout> | undefined; seq: number }>({ timer: undefined, seq: 0 });
+  const addressInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     const p = pending.current;
@@ -84,7 +85,11 @@ export function MatrixAccountForm({ protocolField }: Props) {
         if (found && typeof url === 'string') {
           setHomeserver(url);
           setLookup({ state: 'found', source: found.source });
-        } else setLookup({ state: 'none' });
+        } else {
+          setLookup({ state: 'none' });
+          // Nothing found: say so where the address is typed in, unless the user is still typing the ID.
+          if (document.activeElement !== addressInput.current) setAdvancedOpen(true);
+        }
       });
     }, LOOKUP_DELAY_MS);
   };
@@ -156,10 +161,12 @@ export function MatrixAccountForm({ protocolField }: Props) {
   return (
     <form className="add-account add-account-email" onSubmit={onSubmit} aria-label="Add account" aria-busy={busy} noValidate>
       <div className="email-protocol-row">{protocolField}</div>
-      <div className="email-account-row">
+      {/* Top-aligned: the ID's hint under it would otherwise push the password field down. */}
+      <div className="email-account-row" style={{ alignItems: 'flex-start' }}>
         <div className="field field-grow">
           <label htmlFor={`${id}-address`}>Matrix ID</label>
           <input
+            ref={addressInput}
             id={`${id}-address`}
             type="text"
             autoComplete="username"
@@ -171,6 +178,9 @@ export function MatrixAccountForm({ protocolField }: Props) {
             disabled={busy}
             value={address}
             onChange={(e) => onAddressChange(e.target.value)}
+            onBlur={() => {
+              if (lookup.state === 'none' && !ownHomeserver) setAdvancedOpen(true);
+            }}
           />
           <span className="field-hint" id={`${id}-address-hint`}>
             Your whole Matrix ID: @, your user name, a colon and your server, as your other Matrix app shows it.

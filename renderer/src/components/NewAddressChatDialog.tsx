@@ -1,6 +1,6 @@
 /**
- * "New email" / "New XMPP chat": write to someone by address (an email address, a JID); the chat
- * with them opens at once.
+ * "New email" / "New XMPP chat" / "New Matrix chat": write to someone by address (an email
+ * address, a JID, a Matrix ID); the chat with them opens at once.
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
@@ -27,6 +27,15 @@ const COPY = {
     field: 'XMPP address',
     type: 'text',
     placeholder: 'name@jabber.example.org',
+  },
+  matrix: {
+    title: 'New Matrix chat',
+    noAccount: 'Add a Matrix account in Settings first; then you can write to anyone with a Matrix ID.',
+    intro:
+      'The chat opens at once. Your first message makes an end-to-end encrypted room and invites them; they see it once they accept.',
+    field: 'Matrix ID',
+    type: 'text',
+    placeholder: '@name:example.org',
   },
 } as const;
 

@@ -56,11 +56,12 @@ export function Sidebar(props: SidebarProps) {
   const quarantine = useQuarantine();
   const [reviewing, setReviewing] = useState(false);
   const [newGroup, setNewGroup] = useState(false);
-  const [newByAddress, setNewByAddress] = useState<'email' | 'xmpp' | null>(null);
+  const [newByAddress, setNewByAddress] = useState<'email' | 'xmpp' | 'matrix' | null>(null);
   const [joinGroup, setJoinGroup] = useState(false);
   const { accounts } = useAccounts();
-  // XMPP entries show once there is an XMPP account: a menu of networks the user does not use helps nobody.
+  // XMPP and Matrix entries show once there is such an account: a menu of networks the user does not use helps nobody.
   const hasXmpp = (accounts ?? []).some((a) => a.protocol === 'xmpp');
+  const hasMatrix = (accounts ?? []).some((a) => a.protocol === 'matrix');
   return (
     <nav className="sidebar" aria-label="Conversations and search">
       <div className="sidebar-top">
@@ -72,8 +73,9 @@ export function Sidebar(props: SidebarProps) {
             { label: 'Accept invite', onSelect: invites.openAccept },
             { label: 'New email', onSelect: () => setNewByAddress('email') },
             ...(hasXmpp ? [{ label: 'New XMPP chat', onSelect: () => setNewByAddress('xmpp') }] : []),
+            ...(hasMatrix ? [{ label: 'New Matrix chat', onSelect: () => setNewByAddress('matrix') }] : []),
             { label: 'New group', onSelect: () => setNewGroup(true) },
-            ...(hasXmpp ? [{ label: 'Join group chat', onSelect: () => setJoinGroup(true) }] : []),
+            ...(hasXmpp || hasMatrix ? [{ label: 'Join group chat', onSelect: () => setJoinGroup(true) }] : []),
           ]}
         >
           <PlusIcon />

@@ -235,8 +235,9 @@ export class MatrixAdapter implements Adapter {
     });
     c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
     c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
+    // A rename is announced with the joins, once the sync that brought it is processed.
     c.on(RoomEvent.Name, (room) => {
-      if (room.getMyMembership() === 'join' && !directPeer(c, this.direct, room)) this.emitGroup(room, false);
+      if (room.getMyMembership() === 'join') this.joined.add(room);
     });
     c.on(RoomEvent.Receipt, (ev, room) => this.onReceipt(c, ev, room));
     c.on(RoomMemberEvent.Typing, (_ev, member) => this.onTyping(c, member));
@@ -419,13 +420,20 @@ export class MatrixAdapter implements Adapter {
 
   /** Rooms joined in the sync just processed: groups are announced; every room's facts are. */
   private announceJoined(c: MatrixClient): void {
-    for (const room of this.joined) {
-      if (room.getMyMembership() !== 'join') continue;
+    for (const room of [...this.joined]) {
+      if (room.getMyMembership() !== 'join') {
+        this.joined.delete(room);
+        continue;
+      }
+      // A room still being set up (no name, nobody else in it or invited yet) waits: it may turn
+      // out to be a direct chat as soon as its invitation arrives.
+      const named = room.currentState.getStateEvents('m.room.name', '') !== null;
+      if (!named && room.getInvitedAndJoinedMemberCount() <= 1) continue;
+      this.joined.delete(room);
       if (!directPeer(c, this.direct, room)) this.emitGroup(room, false);
       this.announceFacts(c, room);
       void this.refreshMembers(c, room);
     }
-    this.joined.clear();
   }
 
   private emitGroup(room: Room, left: boolean): void {

@@ -8,6 +8,7 @@
  */
 import {
   ClientEvent,
+  Direction,
   EventType,
   HttpApiEvent,
   MatrixEventEvent,
@@ -67,6 +68,11 @@ const HISTORY_PAGE = 50;
 /** Events per room in the first sync of a new account (older ones come on scrolling up). */
 const INITIAL_SYNC_LIMIT = 20;
 const TYPING_TIMEOUT_MS = 20_000;
+/**
+ * Pages fetched to fill one gap (HISTORY_PAGE events each): after a long time away a room's sync
+ * brings only its newest events; the rest, back to what is stored, are fetched at once, up to this.
+ */
+const GAP_PAGES = 40;
 const MEGOLM = 'm.megolm.v1.aes-sha2';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -108,6 +114,12 @@ export class MatrixAdapter implements Adapter {
    * it is done, when their state is complete and a new direct room shows its `is_direct` flag.
    */
   private readonly joined = new Set<Room>();
+  /** Rooms whose sync skipped events (a "limited" timeline): filled back to what is stored after the sync. */
+  private readonly gaps = new Set<Room>();
+  /** Per room with a gap: the first event after it (null until the sync brings it). Only what is older counts as known. */
+  private readonly gapBoundary = new Map<string, string | null>();
+  /** Rooms being filled now: what paging back brings is news, not history. */
+  private readonly filling = new Set<string>();
   /** Direct invitations by room: who sent them (the room's peer once joined). */
   private readonly directInvites = new Map<string, string>();
 
@@ -231,7 +243,16 @@ export class MatrixAdapter implements Adapter {
     });
     c.on(RoomEvent.Timeline, (ev, room, toStart, removed) => {
       if (removed || !room || ev.status !== null) return; // local echoes wait for their real event
-      void this.onTimelineEvent(c, ev, room, toStart === true || (this.firstSync && !this.prepared));
+      const history = toStart === true ? !this.filling.has(room.roomId) : this.firstSync && !this.prepared;
+      if (!toStart && this.gapBoundary.get(room.roomId) === null && ev.getId()) this.gapBoundary.set(room.roomId, ev.getId()!);
+      void this.onTimelineEvent(c, ev, room, history);
+    });
+    // A limited sync (more happened than it brings) resets the room's timeline: a gap to fill,
+    // except in a new account's first sync, whose older history comes when the user scrolls up.
+    c.on(RoomEvent.TimelineReset, (room) => {
+      if (!room || (this.firstSync && !this.prepared)) return;
+      this.gaps.add(room);
+      this.gapBoundary.set(room.roomId, null);
     });
     c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
     c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
@@ -257,6 +278,7 @@ export class MatrixAdapter implements Adapter {
         this.prepared = true;
         this.direct.load(c.getAccountData(EventType.Direct)?.getContent());
         this.announceJoined(c);
+        void this.fillGaps(c);
         this.setStatus('online');
         for (const room of c.getRooms()) {
           if (room.getMyMembership() === 'join') {
@@ -268,6 +290,7 @@ export class MatrixAdapter implements Adapter {
       case SyncState.Syncing:
       case SyncState.Catchup:
         this.announceJoined(c);
+        void this.fillGaps(c);
         if (this.prepared) this.setStatus('online');
         return;
       case SyncState.Reconnecting:
@@ -315,16 +338,9 @@ export class MatrixAdapter implements Adapter {
       case 'skip':
         if (d.reason) this.problem(`A Matrix event in ${roomTitle(room)} was skipped: ${d.reason}.`, { roomId: room.roomId });
         return;
-      case 'edit': {
-        // Only the sender may edit a message (the spec): an edit by anyone else is ignored.
-        const original = room.findEventById(d.target);
-        if (original && original.getSender() !== sender) {
-          this.problem(`An edit of someone else's message in ${roomTitle(room)} was ignored.`, { roomId: room.roomId });
-          return;
-        }
-        this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: d.target, text: d.text, editedAt: ev.getTs() });
+      case 'edit':
+        void this.reportEdit(c, room, sender, d.target, d.text, ev.getTs());
         return;
-      }
       case 'redaction':
         // The homeserver only passes redactions by the sender or a moderator.
         this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: d.target, redactedAt: ev.getTs() });
@@ -339,6 +355,27 @@ export class MatrixAdapter implements Adapter {
         this.emitMessage(c, ev, room, historical, self, d.text, d.problem ? { problem: d.problem } : undefined);
         return;
     }
+  }
+
+  /**
+   * Only the sender may edit a message (the spec): the original's sender is checked, fetched from
+   * the homeserver when the original is not loaded here; an edit by anyone else is ignored.
+   */
+  private async reportEdit(c: MatrixClient, room: Room, sender: string, target: string, text: string, editedAt: number): Promise<void> {
+    let author = room.findEventById(target)?.getSender();
+    if (author === undefined) {
+      try {
+        author = (await c.fetchRoomEvent(room.roomId, target)).sender;
+      } catch (e) {
+        log.info('the message an edit replaces could not be fetched; edit dropped', { accountId: this.accountId, error: (e as Error).message });
+        return;
+      }
+    }
+    if (author !== sender) {
+      this.problem(`An edit of someone else's message in ${roomTitle(room)} was ignored.`, { roomId: room.roomId });
+      return;
+    }
+    this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: target, text, editedAt });
   }
 
   private emitMessage(
@@ -416,6 +453,46 @@ export class MatrixAdapter implements Adapter {
       return;
     }
     if ((membership === 'leave' || membership === 'ban') && !directPeer(c, this.direct, room)) this.emitGroup(room, true);
+  }
+
+  /**
+   * Pages back through each room with a gap until an event that was already reported (or stored
+   * before a restart) shows up, the room's start, or GAP_PAGES pages.
+   */
+  private async fillGaps(c: MatrixClient): Promise<void> {
+    for (const room of [...this.gaps]) {
+      this.gaps.delete(room);
+      if (this.filling.has(room.roomId) || room.getMyMembership() !== 'join') continue;
+      this.filling.add(room.roomId);
+      try {
+        let pages = 0;
+        while (!this.reachedKnown(room) && room.getLiveTimeline().getPaginationToken(Direction.Backward) !== null) {
+          if (++pages > GAP_PAGES) {
+            this.problem(`Only the newest ${GAP_PAGES * HISTORY_PAGE} missed events of ${roomTitle(room)} were fetched; older ones come when you scroll up.`, { roomId: room.roomId });
+            break;
+          }
+          await c.scrollback(room, HISTORY_PAGE);
+        }
+      } catch (e) {
+        log.warn('filling a gap in a room failed', { accountId: this.accountId, error: (e as Error).message });
+      } finally {
+        this.filling.delete(room.roomId);
+        this.gapBoundary.delete(room.roomId);
+      }
+    }
+  }
+
+  /** Whether the room's loaded timeline reaches back, before the gap, to an event already reported or stored. */
+  private reachedKnown(room: Room): boolean {
+    const events = room.getLiveTimeline().getEvents();
+    const boundary = this.gapBoundary.get(room.roomId);
+    const end = boundary ? events.findIndex((e) => e.getId() === boundary) : -1;
+    return events
+      .slice(0, end < 0 ? 0 : end)
+      .some((e) => {
+        const id = e.getId();
+        return id !== undefined && (this.reported.has(id) || this.state.get(NS_SEEN, id) !== undefined);
+      });
   }
 
   /** Rooms joined in the sync just processed: groups are announced; every room's facts are. */

@@ -211,6 +211,19 @@ describe('Matrix through core', () => {
       expect(t.filter((x) => x.startsWith('* '))).toEqual([]);
     }, 60_000);
 
+    it('a bridge in the room turns it red, naming the bridge, whatever its encryption', async () => {
+      const before = await carol.h.core.call('conversations.get', { conversationId: atCarolRoom.id });
+      expect(before.rating.colour).not.toBe('red');
+      const adaToken = ada.h.core.ctx.accounts.view(ada.account.id) ? await freshToken(ada.user) : '';
+      await matrixApi(server, adaToken, 'PUT', `/rooms/${encodeURIComponent(roomId)}/state/m.bridge/telegram`, {
+        bridgebot: '@telegrambot:synapse.test',
+        protocol: { id: 'telegram', displayname: 'Telegram' },
+      });
+      await until(async () => (await carol.h.core.call('conversations.get', { conversationId: atCarolRoom.id })).rating.colour === 'red', 'red at Carol', 20_000);
+      const after = await carol.h.core.call('conversations.get', { conversationId: atCarolRoom.id });
+      expect(after.rating.reasons.map((r) => r.text).join(' ')).toMatch(/Telegram/);
+    }, 30_000);
+
     it('Synapse restarts under the connected accounts: sync resumes, nothing lost or doubled', async () => {
       await ada.h.core.call('messages.send', { conversationId: room.id, text: 'Before the restart.' });
       await eventually(bob, atBobRoom.id, (t) => once(t, 'Before the restart.'), 'before the restart at Bob');

@@ -209,6 +209,19 @@ describe('Matrix end-to-end encryption across restarts (real Synapse)', () => {
       await bobPhone.stop();
     }
   }, 120_000);
+
+  it('a long time away: everything missed is fetched, not just the newest events a sync brings', async () => {
+    await adaProcess.stop();
+    const missed = Array.from({ length: 35 }, (_, i) => `missed ${i + 1}`);
+    for (const text of missed) await bobAdapter.send({ clientId: clientId(), accountId: bobAdapter.accountId, conversation: toAda(), text });
+    await adaProcess.start();
+    await waitFor(() => missed.every((t) => adaProcess.texts().includes(t)), 'every missed message at Ada', 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}: got ${missed.filter((t) => adaProcess.texts().includes(t)).length} of ${missed.length}`);
+    });
+    // They are news, not history: they count as unread.
+    const reported = adaProcess.lines.filter((l) => l.type === 'message' && missed.includes(l.text));
+    expect(reported.every((l) => l.type === 'message' && !l.historical)).toBe(true);
+  }, 120_000);
 });
 
 /** The direct room Bob's account has with Ada, from his `m.direct`. */

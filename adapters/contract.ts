@@ -227,7 +227,11 @@ export interface Adapter {
    * waiting after a deadline and aborts `signal`; the adapter should stop then (core retries later).
    */
   send(out: OutgoingMessage, signal?: AbortSignal): Promise<SendReceipt>;
-  syncHistory?(conversation: RemoteConversationRef, before?: string): Promise<void>;
+  /**
+   * Fetches older history of a conversation from the server (the user scrolled past what is
+   * stored); it arrives as `historical` message events. `more`: the server has older still.
+   */
+  syncHistory?(conversation: RemoteConversationRef, before?: string): Promise<void | { more: boolean }>;
   /** Tells the peer the user has read up to this message. Core calls it only where the receipts policy allows. */
   sendReadReceipt?(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void>;
   /** Sets the conversation's disappearing timer (0: off) and tells the peer; later messages carry it. */

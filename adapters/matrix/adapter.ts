@@ -686,12 +686,13 @@ export class MatrixAdapter implements Adapter {
     }
   }
 
-  async syncHistory(conversation: RemoteConversationRef): Promise<void> {
+  async syncHistory(conversation: RemoteConversationRef): Promise<{ more: boolean }> {
     const c = this.client;
-    if (!c) return;
+    if (!c) return { more: false };
     const room = conversation.kind === 'group' ? c.getRoom(conversation.roomId) : this.joinedDirectRoom(c, conversation.peer.address);
-    if (!room) return;
+    if (!room) return { more: false };
     await c.scrollback(room, HISTORY_PAGE);
+    return { more: room.getLiveTimeline().getPaginationToken(Direction.Backward) !== null };
   }
 
   async sendReadReceipt(conversation: RemoteConversationRef, upToRemoteId: string): Promise<void> {

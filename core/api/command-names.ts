@@ -9,6 +9,7 @@ export const COMMAND_NAMES = [
   'conversations.markRead',
   'conversations.typing',
   'conversations.acceptRequest',
+  'conversations.fetchHistory',
   'conversations.delete',
   'conversations.start',
   'messages.page',

@@ -70,6 +70,8 @@ export const commandSchemas = {
   'conversations.typing': z.strictObject({ conversationId: id, typing: z.boolean() }),
   /** Moves a message request into the inbox (the sender becomes someone the user accepted). */
   'conversations.acceptRequest': z.strictObject({ conversationId: id }),
+  /** Asks the servers for history older than what is stored (Matrix rooms); it arrives as message events. */
+  'conversations.fetchHistory': z.strictObject({ conversationId: id }),
   /** Deletes a conversation and its messages (declining a request does this). */
   'conversations.delete': z.strictObject({ conversationId: id }),
   /** Starts (or opens) the 1:1 chat with someone by address, from the named account or the first of the protocol (default email). */
@@ -236,6 +238,7 @@ export interface CommandResults {
   'accounts.update': Account;
   'accounts.discover': DiscoveredSettings | null;
   'conversations.acceptRequest': ConversationSummary;
+  'conversations.fetchHistory': { more: boolean };
   'conversations.delete': { deleted: true };
   'conversations.start': ConversationSummary;
   'invites.create': Invite;

@@ -100,6 +100,37 @@ export async function setRemoteTimer(ctx: CoreContext, conv: ConversationRow, se
   }
 }
 
+/** How long fetching older history may take before the user is told nothing more came. */
+const HISTORY_TIMEOUT_MS = 30_000;
+
+/**
+ * The user scrolled past the stored start of a conversation: every adapter that reaches it and can
+ * fetch history is asked for an older page (it arrives as historical messages, announced as they
+ * are stored). `more`: some server has older still. An adapter that fails is logged.
+ */
+export async function fetchOlderHistory(ctx: CoreContext, conv: ConversationRow): Promise<{ more: boolean }> {
+  const targets =
+    conv.kind === 'group'
+      ? [groupTarget(ctx, conv)].filter((t): t is RemoteTarget => t !== null)
+      : conv.contact_id
+        ? identitiesOf(ctx, conv.contact_id).map((i) => directTarget(ctx, i))
+        : [];
+  let more = false;
+  for (const t of targets) {
+    if (!t.adapter?.syncHistory) continue;
+    try {
+      const page = await Promise.race([
+        t.adapter.syncHistory(t.ref),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), HISTORY_TIMEOUT_MS).unref()),
+      ]);
+      if (page && page.more) more = true;
+    } catch (e) {
+      log.warn('fetching older history failed', { accountId: t.accountId, error: errorText(e) });
+    }
+  }
+  return { more };
+}
+
 /**
  * The user accepted a message request: every adapter the conversation is reached through hears it
  * (receipts may flow from now on). An adapter that fails is logged; the accept stands.

@@ -15,7 +15,7 @@ import { startConversationHandlers } from './start-conversation.ts';
 import { nativeHandlers } from './native.ts';
 import { upgradeHandlers } from './upgrade.ts';
 import { mergeHandlers } from './contacts-merge.ts';
-import { setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
+import { fetchOlderHistory, setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
 import { loadConversation, toConversationSummary, toMessage } from '../inbox/views.ts';
 import type { Outbox } from '../outbox/outbox.ts';
@@ -135,6 +135,10 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       stmt(db, 'UPDATE conversations SET request = 0 WHERE id = ?').run(p.conversationId);
       tellPeerAccepted(ctx, conversationRow(p.conversationId));
       return announceConversation(p.conversationId);
+    },
+    'conversations.fetchHistory': (p) => {
+      conversation(p.conversationId);
+      return fetchOlderHistory(ctx, conversationRow(p.conversationId));
     },
     'conversations.delete': (p) => {
       conversation(p.conversationId);

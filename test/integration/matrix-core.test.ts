@@ -235,6 +235,29 @@ describe('Matrix through core', () => {
     }, 90_000);
   });
 
+  it('older history comes from the homeserver when the user scrolls past what is stored', async () => {
+    const bobPhone = new MatrixPeer(server, bob.user);
+    await bobPhone.start();
+    try {
+      const { room_id } = await bobPhone.client.createRoom({ name: 'History club', invite: [ada.user.userId] });
+      const sent = Array.from({ length: 30 }, (_, i) => `h${i + 1}`);
+      for (const text of sent) await bobPhone.client.sendEvent(room_id, EventType.RoomMessage, { msgtype: MsgType.Text, body: text });
+      const atAdaRoom = await find(ada, (c) => c.title === 'History club', 'the history club invitation', 'requests');
+      await ada.h.core.call('conversations.acceptRequest', { conversationId: atAdaRoom.id });
+      await eventually(ada, atAdaRoom.id, (t) => t.includes('h30'), 'the newest at Ada');
+      // Joining brings only the newest few: the rest is one scroll (or a few) away.
+      expect((await texts(ada, atAdaRoom.id)).filter((t) => sent.includes(t)).length).toBeLessThan(30);
+      let more = true;
+      for (let i = 0; i < 10 && more; i++) ({ more } = await ada.h.core.call('conversations.fetchHistory', { conversationId: atAdaRoom.id }));
+      expect(more).toBe(false);
+      await eventually(ada, atAdaRoom.id, (t) => sent.every((x) => once(t, x)), 'every message once, after fetching history');
+      const unread = (await ada.h.core.call('conversations.get', { conversationId: atAdaRoom.id })).unreadCount;
+      expect(unread).toBeLessThan(30);
+    } finally {
+      await bobPhone.stop();
+    }
+  }, 60_000);
+
   it('removing the account logs its device out at the homeserver', async () => {
     const devices = async () =>
       (await matrixApi<{ devices: { display_name?: string }[] }>(server, (await freshToken(carol.user)), 'GET', '/devices')).devices.filter((d) => d.display_name === 'Switchboard');

@@ -18,6 +18,8 @@ interface MessagesState {
   olderCursor: string | null;
   loaded: boolean;
   loadingOlder: boolean;
+  /** The servers may have history older than what is stored (until one says they have no more). */
+  remoteOlder: boolean;
 }
 
 export interface MessageWindow extends MessagesState {
@@ -32,7 +34,7 @@ export function useMessages(conversationId: string): MessageWindow {
   const bridge = useBridge();
   const epoch = useResyncEpoch();
   const notify = useNotify();
-  const [state, setState] = useState<MessagesState>({ messages: [], olderCursor: null, loaded: false, loadingOlder: false });
+  const [state, setState] = useState<MessagesState>({ messages: [], olderCursor: null, loaded: false, loadingOlder: false, remoteOlder: true });
   const loadingOlder = useRef(false);
   // Bumped when core says the conversation's messages changed wholesale (a merge): start afresh.
   const [reload, setReload] = useState(0);
@@ -57,11 +59,27 @@ export function useMessages(conversationId: string): MessageWindow {
     };
   }, [bridge, conversationId, epoch, reload, notify]);
 
-  const { olderCursor, loaded } = state;
+  const { olderCursor, loaded, remoteOlder } = state;
   const loadOlder = useCallback(() => {
-    if (loadingOlder.current || !loaded || olderCursor === null) return;
+    if (loadingOlder.current || !loaded || (olderCursor === null && !remoteOlder)) return;
     loadingOlder.current = true;
     setState((s) => ({ ...s, loadingOlder: true }));
+    if (olderCursor === null) {
+      // Everything stored is shown: ask the servers for older history (Matrix); it arrives as
+      // message events, placed by time like any other.
+      bridge.call('conversations.fetchHistory', { conversationId }).then(
+        (r) => {
+          loadingOlder.current = false;
+          setState((s) => ({ ...s, loadingOlder: false, remoteOlder: r.more }));
+        },
+        (error: unknown) => {
+          loadingOlder.current = false;
+          setState((s) => ({ ...s, loadingOlder: false, remoteOlder: false }));
+          notify(`Couldn't load older messages: ${describeError(error)}`);
+        },
+      );
+      return;
+    }
     bridge.call('messages.page', { conversationId, cursor: olderCursor, limit: PAGE_SIZE }).then(
       (page) => {
         loadingOlder.current = false;
@@ -78,7 +96,7 @@ export function useMessages(conversationId: string): MessageWindow {
         notify(`Couldn't load older messages: ${describeError(error)}`);
       },
     );
-  }, [bridge, conversationId, olderCursor, loaded, notify]);
+  }, [bridge, conversationId, olderCursor, loaded, remoteOlder, notify]);
 
   const upsert = useCallback((message: Message) => {
     setState((s) => ({ ...s, messages: upsertMessages(s.messages, [message]) }));
@@ -87,7 +105,7 @@ export function useMessages(conversationId: string): MessageWindow {
   useApiEvent((event) => {
     if (event.type === 'conversation.reloaded') {
       if (event.conversationId !== conversationId) return;
-      setState({ messages: [], olderCursor: null, loaded: false, loadingOlder: false });
+      setState({ messages: [], olderCursor: null, loaded: false, loadingOlder: false, remoteOlder: true });
       setReload((r) => r + 1);
       return;
     }
@@ -108,5 +126,5 @@ export function useMessages(conversationId: string): MessageWindow {
     });
   });
 
-  return { ...state, hasOlder: state.loaded && state.olderCursor !== null, loadOlder, upsert };
+  return { ...state, hasOlder: state.loaded && (state.olderCursor !== null || state.remoteOlder), loadOlder, upsert };
 }

@@ -73,6 +73,12 @@ const TYPING_TIMEOUT_MS = 20_000;
  * brings only its newest events; the rest, back to what is stored, are fetched at once, up to this.
  */
 const GAP_PAGES = 40;
+/**
+ * A message whose key has not arrived is held this long before its placeholder is shown: keys
+ * usually follow within a sync or two, and a real text (and its notification) beats a placeholder
+ * replaced a moment later.
+ */
+const KEY_GRACE_MS = 5_000;
 const MEGOLM = 'm.megolm.v1.aes-sha2';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -114,6 +120,10 @@ export class MatrixAdapter implements Adapter {
    * it is done, when their state is complete and a new direct room shows its `is_direct` flag.
    */
   private readonly joined = new Set<Room>();
+  /** Undecryptable messages held for their key (KEY_GRACE_MS) before a placeholder is reported. */
+  private readonly awaitingKey = new Map<string, { timer: NodeJS.Timeout; historical: boolean }>();
+  /** Rooms with an event reported in this run (a replayed one counts): only those can have a gap to fill. */
+  private readonly roomsSeen = new Set<string>();
   /** Rooms whose sync skipped events (a "limited" timeline): filled back to what is stored after the sync. */
   private readonly gaps = new Set<Room>();
   /** Per room with a gap: the first event after it (null until the sync brings it). Only what is older counts as known. */
@@ -229,6 +239,8 @@ export class MatrixAdapter implements Adapter {
     }
     this.clientState?.close();
     this.clientState = null;
+    for (const { timer } of this.awaitingKey.values()) clearTimeout(timer);
+    this.awaitingKey.clear();
     this.setStatus('offline');
   }
 
@@ -250,7 +262,8 @@ export class MatrixAdapter implements Adapter {
     // A limited sync (more happened than it brings) resets the room's timeline: a gap to fill,
     // except in a new account's first sync, whose older history comes when the user scrolls up.
     c.on(RoomEvent.TimelineReset, (room) => {
-      if (!room || (this.firstSync && !this.prepared)) return;
+      // A room just joined has older history, not missed news: that comes on scrolling up.
+      if (!room || (this.firstSync && !this.prepared) || !this.roomsSeen.has(room.roomId)) return;
       this.gaps.add(room);
       this.gapBoundary.set(room.roomId, null);
     });
@@ -314,6 +327,7 @@ export class MatrixAdapter implements Adapter {
 
   private async onTimelineEvent(c: MatrixClient, ev: MatrixEvent, room: Room, historical: boolean): Promise<void> {
     const id = ev.getId();
+    this.roomsSeen.add(room.roomId);
     if (!id || this.reported.has(id) || this.state.get(NS_SEEN, id)) return;
     try {
       await c.decryptEventIfNeeded(ev);
@@ -345,12 +359,19 @@ export class MatrixAdapter implements Adapter {
         // The homeserver only passes redactions by the sender or a moderator.
         this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: d.target, redactedAt: ev.getTs() });
         return;
-      case 'undecryptable':
+      case 'undecryptable': {
         this.undecrypted.add(id);
-        this.emitMessage(c, ev, room, historical, self, 'Waiting for this message (it cannot be decrypted yet).', {
-          problem: "This message is encrypted and its key has not reached this device yet. It appears here when the sender's device shares it.",
-        });
+        const timer = setTimeout(() => {
+          this.awaitingKey.delete(id);
+          if (!this.client) return;
+          this.emitMessage(c, ev, room, historical, self, 'Waiting for this message (it cannot be decrypted yet).', {
+            problem: "This message is encrypted and its key has not reached this device yet. It appears here when the sender's device shares it.",
+          });
+        }, KEY_GRACE_MS);
+        timer.unref();
+        this.awaitingKey.set(id, { timer, historical });
         return;
+      }
       case 'message':
         this.emitMessage(c, ev, room, historical, self, d.text, d.problem ? { problem: d.problem } : undefined);
         return;
@@ -409,6 +430,15 @@ export class MatrixAdapter implements Adapter {
     const id = ev.getId();
     if (!id || !this.undecrypted.has(id) || ev.isDecryptionFailure()) return;
     this.undecrypted.delete(id);
+    const waiting = this.awaitingKey.get(id);
+    if (waiting) {
+      // The key came within the grace period: the message is reported as if it had decrypted at once.
+      clearTimeout(waiting.timer);
+      this.awaitingKey.delete(id);
+      const room = c.getRoom(ev.getRoomId() ?? '');
+      if (room) this.report(c, ev, room, waiting.historical);
+      return;
+    }
     const d = decodeEvent(ev);
     if (d.kind === 'message') {
       this.emit({ type: 'message-body', accountId: this.accountId, remoteId: id, text: d.text, content: d.problem ? { problem: d.problem } : undefined });

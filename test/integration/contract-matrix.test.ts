@@ -22,7 +22,10 @@ adapterContractSuite('matrix', async () => {
     makeAdapter: () => createMatrixAdapter(matrixAccountConfig(server, ada), { state, secrets: { ...login } }),
     conversation: { kind: 'direct', peer: { address: grace.userId } },
     peer: {
-      send: async (text) => void (await peer.send(roomId, text)),
+      send: async (text) => {
+        await peer.knowsDevice(ada.userId, login.deviceId);
+        await peer.send(roomId, text);
+      },
       received: () => peer.received(roomId).filter((t) => t.startsWith('contract:')),
     },
     restartServer: () => server.restart(),

@@ -111,6 +111,19 @@ export class MatrixPeer {
     return room_id;
   }
 
+  /**
+   * Waits until this peer's crypto knows that device of `userId`: a message encrypted before then
+   * would not carry its key to it (any Matrix client has this race right after someone's new login).
+   */
+  async knowsDevice(userId: string, deviceId: string): Promise<void> {
+    const crypto = this.client.getCrypto()!;
+    const end = Date.now() + 30_000;
+    while (!(await crypto.getUserDeviceInfo([userId], true)).get(userId)?.has(deviceId)) {
+      if (Date.now() > end) throw new Error(`${this.user.name} never learnt of ${userId}'s device ${deviceId}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async send(roomId: string, text: string): Promise<string> {
     await waitFor(() => this.client.getRoom(roomId)?.getMyMembership() === 'join', `${this.user.name} in ${roomId}`);
     const res = await this.client.sendEvent(roomId, EventType.RoomMessage, { msgtype: MsgType.Text, body: text });

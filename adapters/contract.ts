@@ -206,8 +206,20 @@ export type AdapterEvent =
    * contact's views.
    */
   | { type: 'presence'; accountId: string; address: string; state: PresenceState }
+  /** An interactive verification with a peer moved on (Matrix emoji verification, `Adapter.sas`). */
+  | { type: 'verification'; accountId: string; requestId: string; peer: RemotePerson; step: VerificationStep }
   /** The peer (or a group member, `sender`) started or stopped typing (XMPP chat states). */
   | { type: 'typing'; accountId: string; conversation: RemoteConversationRef; sender: RemotePerson; typing: boolean };
+
+/**
+ * Where an interactive verification stands: asked by them and waiting for the user (`incoming`),
+ * waiting for the other side (`waiting`), the emoji to compare (`emoji`), the user said they match
+ * and the other side has not yet (`confirmed`), verified (`done`), or stopped (`cancelled`, why).
+ */
+export type VerificationStep =
+  | { phase: 'incoming' | 'waiting' | 'confirmed' | 'done' }
+  | { phase: 'emoji'; emoji: { symbol: string; name: string }[] }
+  | { phase: 'cancelled'; reason: string };
 
 /** A peer's presence: a client of theirs connected, all of them away, or none connected. */
 export type PresenceState = 'available' | 'away' | 'offline';
@@ -259,6 +271,8 @@ export interface Adapter {
   readonly groups?: GroupActions | undefined;
   /** Out-of-band identity checks (safety numbers); absent where the protocol has none. */
   readonly verification?: VerificationActions | undefined;
+  /** Interactive verification by comparing emoji (Matrix SAS); absent where the protocol has none. */
+  readonly sas?: SasActions | undefined;
   on<E extends AdapterEventType>(
     type: E,
     fn: (e: Extract<AdapterEvent, { type: E }>) => void,
@@ -433,6 +447,18 @@ export interface VerificationActions {
   acknowledgeChange(peerAddress: string): void;
   /** Compares a scanned QR payload with ours; true when they match. */
   compareScanned?(peerAddress: string, qrPayload: string): boolean;
+}
+
+/** Interactive verification (Matrix SAS). Progress comes as `verification` events. Errors are `AdapterActionError`. */
+export interface SasActions {
+  /** Asks the peer to verify; returns the verification's id. */
+  request(peerAddress: string): Promise<string>;
+  accept(requestId: string): Promise<void>;
+  /** The user compared the emoji: they match, or they do not (which cancels it). */
+  confirm(requestId: string, match: boolean): Promise<void>;
+  cancel(requestId: string): Promise<void>;
+  /** The user accepts the peer's changed identity (trusted on first use again). */
+  acknowledgeChange(peerAddress: string): Promise<void>;
 }
 
 /** A refused invite or verification action, with a message for the user. */

@@ -67,6 +67,7 @@ export class AttentionTracker {
       case 'contact.updated':
       case 'conversation.reloaded':
       case 'conversation.typing':
+      case 'verification.updated':
         return false;
     }
   }

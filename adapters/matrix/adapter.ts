@@ -42,6 +42,7 @@ import {
   type OutgoingMessage,
   type RemoteConversationRef,
   type RouteRef,
+  type SasActions,
   type SecurityFacts,
   type SendReceipt,
   type Unsubscribe,
@@ -52,6 +53,7 @@ import { decodeEvent } from './decode.ts';
 import { roomFacts } from './facts.ts';
 import { bridgeOf, directPeer, DirectRooms, inviteTitle, roomTitle } from './rooms.ts';
 import { ClosableState, openClient } from './sdk.ts';
+import { SasVerifications } from './verification.ts';
 import { matrixSettings, parseMxid } from './setup.ts';
 
 const log = createAdapterLogger('matrix.adapter');
@@ -89,6 +91,8 @@ export class MatrixAdapter implements Adapter {
   readonly protocol = 'matrix' as const;
   readonly accountId: string;
   readonly groups: GroupActions;
+  readonly sas: SasActions;
+  private readonly verifications: SasVerifications;
   private readonly listeners = new AdapterListeners();
   private readonly state: AdapterStateStore;
   private readonly userId: string;
@@ -141,6 +145,23 @@ export class MatrixAdapter implements Adapter {
     this.state = services.state;
     this.accessToken = services.secrets.accessToken;
     this.deviceId = services.secrets.deviceId;
+    this.verifications = new SasVerifications({
+      accountId: this.accountId,
+      client: () => this.client,
+      emit: (e) => this.emit(e),
+      directRoom: (peer) => this.roomFor(this.online(), { kind: 'direct', peer: { address: peer } }),
+      trustChanged: (userId) => {
+        if (this.client) void this.refreshIdentity(this.client, userId);
+      },
+    });
+    const v = this.verifications;
+    this.sas = {
+      request: (peer) => v.request(peer),
+      accept: (id) => v.accept(id),
+      confirm: (id, match) => v.confirm(id, match),
+      cancel: (id) => v.cancel(id),
+      acknowledgeChange: (peer) => v.acknowledgeChange(peer),
+    };
     this.groups = {
       create: (name, members) => this.createGroup(name, members),
       setMembers: (roomId, members) => this.setMembers(roomId, members),
@@ -200,6 +221,7 @@ export class MatrixAdapter implements Adapter {
       this.store = store;
       this.firstSync = !(await store.getSavedSyncToken());
       this.wire(client);
+      this.verifications.attach(client);
       await client.startClient({
         lazyLoadMembers: true,
         initialSyncLimit: INITIAL_SYNC_LIMIT,
@@ -288,6 +310,7 @@ export class MatrixAdapter implements Adapter {
   private onSync(c: MatrixClient, state: SyncState, error: string | undefined): void {
     switch (state) {
       case SyncState.Prepared:
+        if (!this.prepared) void this.ensureCrossSigning(c);
         this.prepared = true;
         this.direct.load(c.getAccountData(EventType.Direct)?.getContent());
         this.announceJoined(c);
@@ -313,6 +336,27 @@ export class MatrixAdapter implements Adapter {
         return;
       case SyncState.Stopped:
         return;
+    }
+  }
+
+  /**
+   * Gives the user a cross-signing identity if they have none (the first Matrix client usually
+   * does this): verifying someone, or being verified, signs that identity. Homeservers let the
+   * first upload through without the password (MSC3967); one that asks for it leaves the account
+   * without cross-signing, which is logged.
+   */
+  private async ensureCrossSigning(c: MatrixClient): Promise<void> {
+    const crypto = c.getCrypto();
+    if (!crypto) return;
+    try {
+      if (await crypto.isCrossSigningReady()) return;
+      await crypto.bootstrapCrossSigning({
+        authUploadDeviceSigningKeys: async (makeRequest) => {
+          await makeRequest(null);
+        },
+      });
+    } catch (e) {
+      log.warn('setting up cross-signing failed; verification by emoji is unavailable', { accountId: this.accountId, error: (e as Error).message });
     }
   }
 

@@ -29,10 +29,12 @@ function cut(body: string): { text: string; problem?: string } {
 }
 
 /** The chat text of `m.room.message` content, or why it has none. */
-function messageText(content: Record<string, unknown>): { text: string; problem?: string } | { reason: string } {
+function messageText(content: Record<string, unknown>): { text: string; problem?: string } | { reason: string } | { quiet: true } {
   const msgtype = text(content['msgtype']);
   const body = text(content['body']);
   if (msgtype === null || body === null) return { reason: 'a message without a msgtype or body' };
+  // An emoji verification starts with this message in the room; the verification dialog shows it.
+  if (msgtype === 'm.key.verification.request') return { quiet: true };
   switch (msgtype) {
     case 'm.text':
     case 'm.notice':
@@ -74,8 +76,10 @@ export function decodeEvent(ev: MatrixEvent): Decoded {
       return { kind: 'skip', reason: 'an edit without a valid target or new content' };
     }
     const read = messageText(replacement as Record<string, unknown>);
+    if ('quiet' in read) return { kind: 'skip' };
     return 'reason' in read ? { kind: 'skip', reason: `an edit with ${read.reason}` } : { kind: 'edit', target, text: read.text };
   }
   const read = messageText(c);
+  if ('quiet' in read) return { kind: 'skip' };
   return 'reason' in read ? { kind: 'skip', reason: read.reason } : { kind: 'message', text: read.text, problem: read.problem };
 }

@@ -32,6 +32,7 @@ const LISTENED: Record<AdapterEventType, true> = {
   sync: true,
   presence: true,
   typing: true,
+  verification: true,
 };
 const ADAPTER_EVENT_TYPES = Object.keys(LISTENED) as AdapterEventType[];
 

@@ -186,6 +186,15 @@ export const commandSchemas = {
   'safety.setVerified': z.strictObject({ identityId: id, verified: z.boolean() }),
   /** The user accepts a contact's changed key (trusted again, not verified). */
   'safety.acknowledgeChange': z.strictObject({ identityId: id }),
+  /** Asks a contact's address to verify by comparing emoji (Matrix); progress comes as `verification.updated`. */
+  'verification.start': z.strictObject({ identityId: id }),
+  /** Answers someone's verification request: the emoji come next. */
+  'verification.accept': z.strictObject({ accountId: id, requestId: z.string().min(1).max(255) }),
+  /** The user compared the emoji: they match (verified once the other side agrees), or not (stopped). */
+  'verification.confirm': z.strictObject({ accountId: id, requestId: z.string().min(1).max(255), match: z.boolean() }),
+  'verification.cancel': z.strictObject({ accountId: id, requestId: z.string().min(1).max(255) }),
+  /** The user accepts a verified contact's changed identity (trusted on first use again, until verified anew). */
+  'verification.acknowledgeChange': z.strictObject({ identityId: id }),
   /**
    * Makes a group chat with these contacts on an account that can (the first running one whose
    * network lets Switchboard make groups, when none is named); its conversation exists at once.
@@ -252,6 +261,11 @@ export interface CommandResults {
   'safety.get': SafetyNumberView;
   'safety.setVerified': SafetyNumberView;
   'safety.acknowledgeChange': SafetyNumberView;
+  'verification.start': { accountId: string; requestId: string };
+  'verification.accept': { ok: true };
+  'verification.confirm': { ok: true };
+  'verification.cancel': { ok: true };
+  'verification.acknowledgeChange': { ok: true };
   'contacts.list': ContactBrief[];
   'groups.create': ConversationSummary;
   'groups.members': GroupMember[];

@@ -1,5 +1,5 @@
 /** Every event core pushes to the renderer, discriminated by `type`. */
-import type { Account, ConversationSummary, Message, Settings } from './types.ts';
+import type { Account, ConversationSummary, Message, Settings, VerificationUpdate } from './types.ts';
 
 export type ApiEvent =
   | { type: 'message.added'; message: Message }
@@ -19,7 +19,9 @@ export type ApiEvent =
   /** A contact changed (a key changed or was verified, a route appeared): re-read `contacts.get`. */
   | { type: 'contact.updated'; contactId: string }
   /** Someone in the conversation started or stopped typing (not stored; a notice unrepeated for a while has ended). */
-  | { type: 'conversation.typing'; conversationId: string; name: string; typing: boolean };
+  | { type: 'conversation.typing'; conversationId: string; name: string; typing: boolean }
+  /** An emoji verification with someone moved on (asked, emoji to compare, verified, stopped). */
+  | { type: 'verification.updated'; verification: VerificationUpdate };
 
 export type ApiEventType = ApiEvent['type'];
 

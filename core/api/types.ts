@@ -98,6 +98,10 @@ export interface Route {
   identity: Identity;
   available: boolean;
   rating: Rating;
+  /** The peer's identity changed since it was verified and the user has not accepted it (`verification.acknowledgeChange`). */
+  identityChanged: boolean;
+  /** The route's network verifies people by comparing emoji (`verification.start`): Matrix. */
+  emojiVerification: boolean;
   /** Whether the peer has a client connected on this route (XMPP presence); null when the route does not say or its account is offline. */
   presence: PresenceState | null;
 }
@@ -242,6 +246,27 @@ export interface Message {
 
 /** Whether an HTML body loads remote content: it has none, it is blocked, or the user allowed it. */
 export type RemoteContentState = 'none' | 'blocked' | 'allowed';
+
+/**
+ * Where an emoji verification stands: they asked and wait for the user (`incoming`), waiting for
+ * the other side (`waiting`), the emoji to compare (`emoji`), the user said they match and the
+ * other side has not yet (`confirmed`), verified (`done`), or stopped (`cancelled`, why).
+ */
+export type VerificationStep =
+  | { phase: 'incoming' | 'waiting' | 'confirmed' | 'done' }
+  | { phase: 'emoji'; emoji: { symbol: string; name: string }[] }
+  | { phase: 'cancelled'; reason: string };
+
+/** One emoji verification, as the `verification.updated` event carries it. */
+export interface VerificationUpdate {
+  accountId: string;
+  requestId: string;
+  /** The contact it is with, when the address belongs to one. */
+  contactId: string | null;
+  peerName: string;
+  peerAddress: string;
+  step: VerificationStep;
+}
 
 /** A message as received, for the "Show full message" view (`messages.original`). */
 export interface MessageOriginal {

@@ -31,7 +31,14 @@ export function toIdentity(row: IdentityRow): Identity {
 
 /** A route as the api shows it: the identity, whether it can send now, its padlock and the peer's presence. */
 export function toRoute(ctx: CoreContext, identity: IdentityRow, c: RouteCandidate): Route {
-  return { identity: toIdentity(identity), available: c.available, rating: c.rating, presence: ctx.accounts.presenceOf(c.accountId, identity.address) };
+  return {
+    identity: toIdentity(identity),
+    available: c.available,
+    rating: c.rating,
+    presence: ctx.accounts.presenceOf(c.accountId, identity.address),
+    identityChanged: identityFacts(ctx, identity).identity === 'changed',
+    emojiVerification: ctx.accounts.adapter(c.accountId)?.sas !== undefined,
+  };
 }
 
 export function routeCandidates(ctx: CoreContext, rows: IdentityRow[]): RouteCandidate[] {

@@ -14,6 +14,7 @@ import { groupHandlers } from './groups.ts';
 import { startConversationHandlers } from './start-conversation.ts';
 import { nativeHandlers } from './native.ts';
 import { upgradeHandlers } from './upgrade.ts';
+import { verificationHandlers } from './verification.ts';
 import { mergeHandlers } from './contacts-merge.ts';
 import { fetchOlderHistory, setRemoteTimer, tellPeerAccepted } from './conversation-remote.ts';
 import { startReadCountdowns } from '../expiry/countdown.ts';
@@ -271,6 +272,7 @@ export function createHandlers(ctx: CoreContext, deps: HandlerDeps): Handlers {
       return { removed: true as const };
     },
     ...nativeHandlers(ctx, { announceConversation }),
+    ...verificationHandlers(ctx),
     ...upgradeCommands,
     ...mergeHandlers(ctx, { announceConversation }),
     ...groupHandlers(ctx, { announceConversation }),

@@ -1,10 +1,11 @@
 /**
  * Adapter events that change nothing stored: a peer's presence (the adapter keeps it; core asks
- * `presenceOf` when it builds a view) and typing notices. They only tell the renderer which contact or conversation to show
+ * `presenceOf` when it builds a view), typing notices and emoji verifications' progress. They only tell the renderer which contact or conversation to show
  * differently; nothing here creates a contact or a conversation (a stranger's presence or typing
  * must not put anything in the inbox).
  */
 import type { AdapterEvent } from '../../adapters/contract.ts';
+import type { VerificationUpdate } from '../api/types.ts';
 import type { CoreContext } from '../context.ts';
 import { normaliseAddress } from '../contacts/resolve.ts';
 import type { AccountRow } from '../store/rows.ts';
@@ -52,4 +53,24 @@ export function readTyping(ctx: CoreContext, e: TypingEvent): TypingNotice | nul
      WHERE i.account_id = ? AND i.address = ?`,
   ).get(e.accountId, normaliseAddress(protocol, e.conversation.peer.address)) as { id: string; display_name: string } | undefined;
   return row ? { conversationId: row.id, name: row.display_name, typing: e.typing } : null;
+}
+
+type VerificationEvent = Extract<AdapterEvent, { type: 'verification' }>;
+
+/** An emoji verification's progress for the UI, with the contact it is with when the address has one. */
+export function readVerification(ctx: CoreContext, e: VerificationEvent): VerificationUpdate | null {
+  const protocol = protocolOf(ctx, e.accountId);
+  if (!protocol) return null;
+  const row = stmt(
+    ctx.db,
+    `SELECT k.id, k.display_name FROM identities i JOIN contacts k ON k.id = i.contact_id WHERE i.account_id = ? AND i.address = ?`,
+  ).get(e.accountId, normaliseAddress(protocol, e.peer.address)) as { id: string; display_name: string } | undefined;
+  return {
+    accountId: e.accountId,
+    requestId: e.requestId,
+    contactId: row?.id ?? null,
+    peerName: row?.display_name ?? (e.peer.displayName?.trim() || e.peer.address),
+    peerAddress: e.peer.address,
+    step: e.step,
+  };
 }

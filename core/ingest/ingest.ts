@@ -14,7 +14,8 @@ import type { ConversationRow, MessageRow } from '../store/rows.ts';
 import { announceAdapterChange, type ChangeTopic } from './changes.ts';
 import { applyChange } from './edits.ts';
 import { validateAdapterEvent } from './validate.ts';
-import { applyPresence, readTyping, type TypingNotice } from './ephemeral.ts';
+import { applyPresence, readTyping, readVerification, type TypingNotice } from './ephemeral.ts';
+import type { VerificationUpdate } from '../api/types.ts';
 import { stmt, pluck } from '../store/statements.ts';
 
 const log = createLogger('ingest');
@@ -67,10 +68,13 @@ interface BatchEffects {
   removedConversations: string[];
   /** Typing notices, in order (not stored). */
   typing: TypingNotice[];
+  /** Emoji verifications' progress, in order (not stored). */
+  verifications: VerificationUpdate[];
 }
 
 const noEffects = (): BatchEffects => ({
   typing: [],
+  verifications: [],
   invitations: [],
   contacts: new Set(),
   removedConversations: [],
@@ -409,6 +413,11 @@ export class Ingestor {
         if (notice) fx.typing.push(notice);
         return;
       }
+      case 'verification': {
+        const update = readVerification(this.ctx, e);
+        if (update) fx.verifications.push(update);
+        return;
+      }
       case 'changed': {
         // Nothing to store: the adapter owns invites, the quarantine and keys; the UI re-reads them.
         let topics = fx.changed.get(e.accountId);
@@ -636,6 +645,7 @@ export class Ingestor {
     if (fx.removedConversations.length > 0) for (const id of fx.conversations) this.ctx.emit({ type: 'conversation.reloaded', conversationId: id });
     for (const id of fx.contacts) this.ctx.emit({ type: 'contact.updated', contactId: id });
     for (const t of fx.typing) this.ctx.emit({ type: 'conversation.typing', ...t });
+    for (const verification of fx.verifications) this.ctx.emit({ type: 'verification.updated', verification });
     if (fx.added.length === 0 && fx.updated.length === 0 && fx.conversations.size === 0) return;
     const get = stmt(this.ctx.db, 'SELECT * FROM messages WHERE id = ?');
     for (const id of fx.added) {
@@ -695,6 +705,7 @@ function mergeEffects(into: BatchEffects, from: BatchEffects): void {
   for (const c of from.conversations) into.conversations.add(c);
   for (const a of from.routes) into.routes.add(a);
   into.typing.push(...from.typing);
+  into.verifications.push(...from.verifications);
   if (from.firstExpiry !== null && (into.firstExpiry === null || from.firstExpiry < into.firstExpiry)) into.firstExpiry = from.firstExpiry;
   for (const [accountId, ids] of from.handled) for (const id of ids) pushTo(into.handled, accountId, id);
   for (const [accountId, topics] of from.changed) {

@@ -113,6 +113,20 @@ export const adapterEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('changed'), accountId: shortText, topic: z.enum(['invites', 'quarantine', 'identity']) }),
   z.strictObject({ type: z.literal('presence'), accountId: shortText, address: shortText, state: z.enum(['available', 'away', 'offline']) }),
   z.strictObject({ type: z.literal('typing'), accountId: shortText, conversation, sender: person, typing: z.boolean() }),
+  z.strictObject({
+    type: z.literal('verification'),
+    accountId: shortText,
+    requestId: shortText,
+    peer: person,
+    step: z.discriminatedUnion('phase', [
+      z.strictObject({ phase: z.enum(['incoming', 'waiting', 'confirmed', 'done']) }),
+      z.strictObject({
+        phase: z.literal('emoji'),
+        emoji: z.array(z.strictObject({ symbol: z.string().max(16), name: z.string().max(40) })).min(1).max(10),
+      }),
+      z.strictObject({ phase: z.literal('cancelled'), reason: z.string().max(500) }),
+    ]),
+  }),
 ]);
 
 /** The event, or a readable reason it was refused. */

@@ -162,6 +162,38 @@ describe('Matrix in the app', () => {
     await pw(details).toBeHidden();
   });
 
+  it('Ada verifies Bob with emoji from his contact card: both compare the same seven, both say they match', async () => {
+    await adaPage.getByRole('main', { name: 'Bob' }).getByRole('button', { name: 'Contact details' }).click();
+    const card = adaPage.getByRole('dialog', { name: 'Contact details' });
+    await card.getByRole('button', { name: 'Verify with emoji' }).click();
+    const atAda = adaPage.getByRole('dialog', { name: 'Verify Bob' });
+    await pw(atAda).toContainText('Waiting for Bob to accept');
+    const atBob = bobPage.getByRole('dialog', { name: /^Verify / });
+    await pw(atBob).toContainText('wants to verify you', { timeout: 30_000 });
+    await shots(bobPage, 'matrix-8-verify-request', 'dark');
+    await atBob.getByRole('button', { name: 'Verify' }).click();
+    const emojiAda = atAda.getByRole('list', { name: 'Emoji to compare' });
+    const emojiBob = atBob.getByRole('list', { name: 'Emoji to compare' });
+    await pw(emojiAda).toBeVisible({ timeout: 30_000 });
+    await pw(emojiBob).toBeVisible({ timeout: 30_000 });
+    expect(await emojiAda.getByRole('listitem').count()).toBe(7);
+    expect(await emojiAda.innerText()).toBe(await emojiBob.innerText());
+    await shots(adaPage, 'matrix-9-verify-emoji');
+    await atAda.getByRole('button', { name: 'They match' }).click();
+    await atBob.getByRole('button', { name: 'They match' }).click();
+    await pw(atAda).toContainText('Bob is verified', { timeout: 30_000 });
+    await pw(atBob).toContainText('is verified', { timeout: 30_000 });
+    await atAda.getByRole('button', { name: 'Done' }).click();
+    await atBob.getByRole('button', { name: 'Done' }).click();
+    // The request travels as a message in their room: not a chat line.
+    expect(await log(bobPage).innerText()).not.toMatch(/requesting to verify/);
+    // The padlock counts the identity as verified now.
+    await until(async () => {
+      const c = (await adaApp.core.call('conversations.list', {})).items.find((x) => x.title === 'Bob');
+      return c?.rating.reasons.some((r) => r.criterion === 'identity' && r.passed) ?? false;
+    }, 'Bob verified in the padlock', 30_000);
+  });
+
   it('an edit and a deletion from Bob’s other Matrix app show as "edited" and "Message deleted"', async () => {
     // A second device of Bob's (a plain matrix-js-sdk client with its own keys), in the same room.
     const other = new MatrixPeer(server, bob);

@@ -28,9 +28,11 @@ interface RouteItemProps {
   onPin: (identityId: string | null) => void;
   /** Opens the safety number of this identity; only protocols that have them offer it. */
   onVerify: (identityId: string) => void;
+  /** Starts an emoji verification (Matrix), or accepts their changed identity. */
+  onEmoji: (identityId: string, what: 'verification.start' | 'verification.acknowledgeChange') => void;
 }
 
-function RouteItem({ route, chosen, pinned, account, onPin, onVerify }: RouteItemProps) {
+function RouteItem({ route, chosen, pinned, account, onPin, onVerify, onEmoji }: RouteItemProps) {
   const { identity } = route;
   return (
     <li className={`route${chosen ? ' route-chosen' : ''}`}>
@@ -54,6 +56,16 @@ function RouteItem({ route, chosen, pinned, account, onPin, onVerify }: RouteIte
         {identity.protocol === 'native' && (
           <button type="button" className="button button-small" data-verify={identity.id} onClick={() => onVerify(identity.id)}>
             Verify safety number
+          </button>
+        )}
+        {route.emojiVerification && route.identityChanged && (
+          <button type="button" className="button button-small" onClick={() => onEmoji(identity.id, 'verification.acknowledgeChange')}>
+            Accept their new identity
+          </button>
+        )}
+        {route.emojiVerification && (
+          <button type="button" className="button button-small" onClick={() => onEmoji(identity.id, 'verification.start')}>
+            Verify with emoji
           </button>
         )}
         {/* One button whose label flips, so keyboard focus stays on it. */}
@@ -97,6 +109,17 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
       live = false;
     };
   }, [bridge, contactId, version]);
+
+  const emoji = (identityId: string, what: 'verification.start' | 'verification.acknowledgeChange') => {
+    bridge.call(what, { identityId }).then(
+      () => {
+        // The verification dialog takes over (it follows the verification's events).
+        if (what === 'verification.start') onClose();
+        else setVersion((v) => v + 1);
+      },
+      (error: unknown) => notify(`Couldn't ${what === 'verification.start' ? 'start the verification' : 'accept the new identity'}: ${describeError(error)}`),
+    );
+  };
 
   const pin = (identityId: string | null) => {
     bridge.call('contacts.pinRoute', { contactId, identityId }).then(setContact, (error: unknown) =>
@@ -149,6 +172,7 @@ export function ContactCard({ contactId, onClose }: { contactId: string; onClose
                     account={accounts?.find((a) => a.id === route.identity.accountId)}
                     onPin={pin}
                     onVerify={setVerifying}
+                    onEmoji={emoji}
                   />
                 ))}
               </ul>

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import type { ConversationSummary } from '../../../core/api/types.ts';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
+import { VerificationDialog } from '../components/VerificationDialog.tsx';
 import { useAccounts } from '../state/accounts.tsx';
 import { folderOf, type Folder } from '../state/conversationOrder.ts';
 import { useConversationList } from '../state/useConversationList.ts';
@@ -102,6 +103,7 @@ export function InboxLayout() {
         />
         {main}
       </div>
+      <VerificationDialog />
     </div>
   );
 }

@@ -19,6 +19,9 @@ const MAIN_EXTERNAL = [
   'better-sqlite3',
   // libsignal's Node-API addon (prebuilt per platform; loads by path from its own package).
   '@signalapp/libsignal-client',
+  // Matrix's Rust crypto: reads its .wasm file by path from its own package (__dirname), which a
+  // bundle would move; its ESM build also reads import.meta.url.
+  '@matrix-org/matrix-sdk-crypto-wasm',
   // ws's optional native speed-ups, required inside try/catch.
   'bufferutil',
   'utf-8-validate',

@@ -36,12 +36,18 @@ function sdkLogger(accountId: string, prefix = 'sdk'): Logger {
   const line = (level: 'warn' | 'error') => (...msg: unknown[]) => {
     const first = msg.find((m): m is string => typeof m === 'string');
     const error = msg.find((m): m is Error => m instanceof Error);
+    if (first !== undefined && ROUTINE.test(first)) return;
     sdkLog[level](`${prefix}: ${(first ?? '').slice(0, 300)}`, { accountId, ...(error ? { error: error.message.slice(0, 300) } : {}) });
   };
   const quiet = (): void => undefined;
   return { trace: quiet, debug: quiet, info: quiet, warn: line('warn'), error: line('error'), getChild: (ns: string) => sdkLogger(accountId, `${prefix}${ns}`) };
 }
 const sdkLog = createAdapterLogger('matrix.sdk-log');
+/**
+ * Warnings the SDK gives on every start that say nothing wrong: the homeserver's push rules lack
+ * ones the SDK adds itself, and Switchboard does not use secret storage (see docs/matrix.md).
+ */
+const ROUTINE = /^(Adding default global (override|underride) push rule|resetCrossSigning: Secret storage is not yet set up)/;
 
 /**
  * The SDK's module-level loggers (sync loop, push rules, stores) write through loglevel straight to
@@ -54,6 +60,7 @@ function quietSdkLogs(): void {
     return (...msg: unknown[]) => {
       const first = msg.find((m): m is string => typeof m === 'string');
       const error = msg.find((m): m is Error => m instanceof Error);
+      if (first !== undefined && ROUTINE.test(first)) return;
       sdkLog[method](`sdk: ${(first ?? '').slice(0, 300)}`, error ? { error: error.message.slice(0, 300) } : undefined);
     };
   };

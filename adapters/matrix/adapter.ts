@@ -38,7 +38,6 @@ import {
   type AdapterServices,
   type AdapterStateStore,
   type GroupActions,
-  type GroupMemberInfo,
   type OutgoingMessage,
   type RemoteConversationRef,
   type RouteRef,
@@ -54,6 +53,8 @@ import { roomFacts } from './facts.ts';
 import { bridgeOf, directPeer, DirectRooms, inviteTitle, roomTitle } from './rooms.ts';
 import { ClosableState, openClient } from './sdk.ts';
 import { SasVerifications } from './verification.ts';
+import { sendError } from './errors.ts';
+import { matrixGroups, MEGOLM } from './groups.ts';
 import { matrixSettings, parseMxid } from './setup.ts';
 
 const log = createAdapterLogger('matrix.adapter');
@@ -81,7 +82,6 @@ const GAP_PAGES = 40;
  * replaced a moment later.
  */
 const KEY_GRACE_MS = 5_000;
-const MEGOLM = 'm.megolm.v1.aes-sha2';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -110,7 +110,9 @@ export class MatrixAdapter implements Adapter {
   private prepared = false;
   private readonly direct = new DirectRooms();
   /** Event ids reported in this run (the SDK can hand an event over twice: replayed state, a reset timeline). */
-  private readonly reported = new Set<string>();
+  private readonly reported = new Map<string, number>();
+  /** Counts reports, so a gap knows which events were reported before it opened. */
+  private reportSeq = 0;
   /** Reported as undecryptable, waiting for their key: when it comes, their text follows. */
   private readonly undecrypted = new Set<string>();
   /** Sends in flight by client id: a retry while one runs waits for it (the SDK refuses a txn id twice). */
@@ -131,7 +133,7 @@ export class MatrixAdapter implements Adapter {
   /** Rooms whose sync skipped events (a "limited" timeline): filled back to what is stored after the sync. */
   private readonly gaps = new Set<Room>();
   /** Per room with a gap: the first event after it (null until the sync brings it). Only what is older counts as known. */
-  private readonly gapBoundary = new Map<string, string | null>();
+  private readonly gapBoundary = new Map<string, { first: string | null; seq: number; at: number }>();
   /** Rooms being filled now: what paging back brings is news, not history. */
   private readonly filling = new Set<string>();
   /** Direct invitations by room: who sent them (the room's peer once joined). */
@@ -162,14 +164,7 @@ export class MatrixAdapter implements Adapter {
       cancel: (id) => v.cancel(id),
       acknowledgeChange: (peer) => v.acknowledgeChange(peer),
     };
-    this.groups = {
-      create: (name, members) => this.createGroup(name, members),
-      setMembers: (roomId, members) => this.setMembers(roomId, members),
-      members: (roomId) => this.members(roomId),
-      join: (address) => this.joinGroup(address),
-      leave: (roomId) => this.leaveGroup(roomId),
-      setNickname: (roomId, nickname) => this.setNickname(roomId, nickname),
-    };
+    this.groups = matrixGroups({ online: () => this.online(), client: () => this.client, userId: this.userId });
   }
 
   on<E extends AdapterEventType>(type: E, fn: (e: Extract<AdapterEvent, { type: E }>) => void): Unsubscribe {
@@ -278,7 +273,8 @@ export class MatrixAdapter implements Adapter {
     c.on(RoomEvent.Timeline, (ev, room, toStart, removed) => {
       if (removed || !room || ev.status !== null) return; // local echoes wait for their real event
       const history = toStart === true ? !this.filling.has(room.roomId) : this.firstSync && !this.prepared;
-      if (!toStart && this.gapBoundary.get(room.roomId) === null && ev.getId()) this.gapBoundary.set(room.roomId, ev.getId()!);
+      const gap = this.gapBoundary.get(room.roomId);
+      if (!toStart && gap && gap.first === null && ev.getId()) gap.first = ev.getId()!;
       void this.onTimelineEvent(c, ev, room, history);
     });
     // A limited sync (more happened than it brings) resets the room's timeline: a gap to fill,
@@ -287,7 +283,7 @@ export class MatrixAdapter implements Adapter {
       // A room just joined has older history, not missed news: that comes on scrolling up.
       if (!room || (this.firstSync && !this.prepared) || !this.roomsSeen.has(room.roomId)) return;
       this.gaps.add(room);
-      this.gapBoundary.set(room.roomId, null);
+      this.gapBoundary.set(room.roomId, { first: null, seq: this.reportSeq, at: Date.now() });
     });
     c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
     c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
@@ -379,7 +375,7 @@ export class MatrixAdapter implements Adapter {
       // A failure shows as isDecryptionFailure() below.
     }
     if (this.reported.has(id)) return;
-    this.reported.add(id);
+    this.reported.set(id, ++this.reportSeq);
     try {
       this.report(c, ev, room, historical);
     } catch (e) {
@@ -556,17 +552,24 @@ export class MatrixAdapter implements Adapter {
     }
   }
 
-  /** Whether the room's loaded timeline reaches back, before the gap, to an event already reported or stored. */
+  /**
+   * Whether the room's loaded timeline reaches back, before the gap, to an event known before the
+   * gap opened: reported earlier in this run, or stored by core before (what paging back brings is
+   * reported and stored as it comes, so it does not count).
+   */
   private reachedKnown(room: Room): boolean {
+    const gap = this.gapBoundary.get(room.roomId);
+    if (!gap) return true;
     const events = room.getLiveTimeline().getEvents();
-    const boundary = this.gapBoundary.get(room.roomId);
-    const end = boundary ? events.findIndex((e) => e.getId() === boundary) : -1;
-    return events
-      .slice(0, end < 0 ? 0 : end)
-      .some((e) => {
-        const id = e.getId();
-        return id !== undefined && (this.reported.has(id) || this.state.get(NS_SEEN, id) !== undefined);
-      });
+    const end = gap.first ? events.findIndex((e) => e.getId() === gap.first) : -1;
+    return events.slice(0, end < 0 ? 0 : end).some((e) => {
+      const id = e.getId();
+      if (id === undefined) return false;
+      const seq = this.reported.get(id);
+      if (seq !== undefined && seq <= gap.seq) return true;
+      const seen = this.state.get(NS_SEEN, id);
+      return seen !== undefined && Number(dec.decode(seen)) < gap.at;
+    });
   }
 
   /** Rooms joined in the sync just processed: groups are announced; every room's facts are. */
@@ -800,92 +803,10 @@ export class MatrixAdapter implements Adapter {
     }
   }
 
-  // ---- groups ----
-
   private online(): MatrixClient {
     if (!this.client || this.status !== 'online') throw new AdapterActionError('unavailable', 'The Matrix account is not connected.');
     return this.client;
   }
-
-  private async createGroup(name: string, members: readonly string[]): Promise<{ roomId: string; title: string }> {
-    const c = this.online();
-    for (const m of members) parseMxid(m);
-    const { room_id } = await c
-      .createRoom({
-        name,
-        preset: Preset.PrivateChat,
-        invite: [...members],
-        initial_state: [{ type: EventType.RoomEncryption, state_key: '', content: { algorithm: MEGOLM } }],
-      })
-      .catch((e: unknown) => {
-        throw actionError(e, 'The homeserver did not create the room');
-      });
-    return { roomId: room_id, title: name };
-  }
-
-  private async setMembers(roomId: string, members: readonly string[]): Promise<void> {
-    const c = this.online();
-    const room = c.getRoom(roomId);
-    if (!room) throw new AdapterActionError('not-found', 'That Matrix room is not known to this account.');
-    const want = new Set(members);
-    const have = new Set(room.getMembers().filter((m) => m.membership === 'join' || m.membership === 'invite').map((m) => m.userId));
-    try {
-      for (const m of want) if (!have.has(m) && m !== this.userId) await c.invite(roomId, m);
-      for (const m of have) if (!want.has(m) && m !== this.userId) await c.kick(roomId, m);
-    } catch (e) {
-      throw actionError(e, 'The homeserver refused the change of members');
-    }
-  }
-
-  private members(roomId: string): GroupMemberInfo[] {
-    const room = this.client?.getRoom(roomId);
-    if (!room) return [];
-    return room
-      .getMembers()
-      .filter((m) => m.membership === 'join' || m.membership === 'invite')
-      .map((m) => ({ address: m.userId, displayName: m.rawDisplayName || m.userId, isSelf: m.userId === this.userId, isAdmin: m.powerLevel >= 100 }));
-  }
-
-  private async joinGroup(address: string): Promise<{ roomId: string; title: string }> {
-    const c = this.online();
-    if (!/^[#!][^:\s]+:\S+$/.test(address)) throw new AdapterActionError('invalid', `"${address.slice(0, 80)}" is not a Matrix room address (like #room:example.org).`);
-    const room = await c.joinRoom(address).catch((e: unknown) => {
-      throw actionError(e, 'Joining the room failed');
-    });
-    return { roomId: room.roomId, title: roomTitle(room) };
-  }
-
-  private async leaveGroup(roomId: string): Promise<void> {
-    await this.online()
-      .leave(roomId)
-      .catch((e: unknown) => {
-        throw actionError(e, 'Leaving the room failed');
-      });
-  }
-
-  private async setNickname(roomId: string, nickname: string): Promise<void> {
-    const c = this.online();
-    const current = c.getRoom(roomId)?.getMember(this.userId)?.events.member?.getContent() ?? {};
-    await c.sendStateEvent(roomId, EventType.RoomMember, { ...current, membership: 'join', displayname: nickname }, this.userId).catch((e: unknown) => {
-      throw actionError(e, 'The homeserver refused the nickname');
-    });
-  }
-}
-
-/** An SDK or homeserver failure while sending, classed for the outbox's retries. */
-function sendError(e: unknown, what: string): AdapterSendError {
-  const err = e as { httpStatus?: number; errcode?: string; message?: string };
-  const status = err.httpStatus ?? 0;
-  if (status === 401 || err.errcode === 'M_UNKNOWN_TOKEN') return new AdapterSendError('auth', `${what}: the login is no longer valid.`);
-  if (status === 403 || status === 400 || status === 404) return new AdapterSendError('permanent', `${what}: ${err.message ?? err.errcode ?? status}.`);
-  return new AdapterSendError('network', `${what}: ${err.message ?? 'no answer'}.`);
-}
-
-function actionError(e: unknown, what: string): AdapterActionError {
-  const err = e as { httpStatus?: number; errcode?: string; message?: string };
-  if (err.httpStatus === 404 || err.errcode === 'M_NOT_FOUND') return new AdapterActionError('not-found', `${what}: the homeserver does not know that room.`);
-  if (err.httpStatus === 403) return new AdapterActionError('invalid', `${what}: not allowed (${err.message ?? 'forbidden'}).`);
-  return new AdapterActionError('unavailable', `${what}: ${err.message ?? 'the homeserver did not answer'}.`);
 }
 
 export function createMatrixAdapter(account: AccountConfig, services: AdapterServices): Adapter {

@@ -212,7 +212,7 @@ describe('Matrix end-to-end encryption across restarts (real Synapse)', () => {
 
   it('a long time away: everything missed is fetched, not just the newest events a sync brings', async () => {
     await adaProcess.stop();
-    const missed = Array.from({ length: 35 }, (_, i) => `missed ${i + 1}`);
+    const missed = Array.from({ length: 120 }, (_, i) => `missed ${i + 1}`);
     for (const text of missed) await bobAdapter.send({ clientId: clientId(), accountId: bobAdapter.accountId, conversation: toAda(), text });
     await adaProcess.start();
     await waitFor(() => missed.every((t) => adaProcess.texts().includes(t)), 'every missed message at Ada', 60_000).catch((e: Error) => {

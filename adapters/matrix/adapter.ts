@@ -291,7 +291,7 @@ export class MatrixAdapter implements Adapter {
     c.on(RoomEvent.Name, (room) => {
       if (room.getMyMembership() === 'join') this.joined.add(room);
     });
-    c.on(RoomEvent.Receipt, (ev, room) => this.onReceipt(c, ev, room));
+    c.on(RoomEvent.Receipt, (ev, room) => this.onReceipt(ev, room));
     c.on(RoomMemberEvent.Typing, (_ev, member) => this.onTyping(c, member));
     c.on(RoomStateEvent.Events, (ev) => {
       const type = ev.getType();
@@ -611,24 +611,26 @@ export class MatrixAdapter implements Adapter {
   }
 
   /** Their read receipt: our messages up to the one they read are read. */
-  private onReceipt(c: MatrixClient, ev: MatrixEvent, room: Room): void {
+  private onReceipt(ev: MatrixEvent, room: Room): void {
     const content = ev.getContent<Record<string, Record<string, Record<string, unknown>> | undefined>>();
-    let upTo: string | undefined;
-    for (const [eventId, byType] of Object.entries(content)) {
-      const readers = byType?.['m.read'] ?? {};
-      if (Object.keys(readers).some((u) => u !== this.userId)) upTo = eventId;
-    }
-    if (!upTo) return;
+    const readByThem = new Set(
+      Object.entries(content)
+        .filter(([, byType]) => Object.keys(byType?.['m.read'] ?? {}).some((u) => u !== this.userId))
+        .map(([eventId]) => eventId),
+    );
+    if (readByThem.size === 0) return;
     const events = room.getLiveTimeline().getEvents();
-    const end = events.findIndex((e) => e.getId() === upTo);
-    if (end < 0) return;
+    // The newest event they read, as the timeline orders them (a receipt may name several).
+    let end = -1;
+    events.forEach((e, i) => {
+      if (readByThem.has(e.getId() ?? '')) end = i;
+    });
     for (const e of events.slice(0, end + 1)) {
       const txn = e.getUnsigned().transaction_id;
       if (e.getSender() !== this.userId || typeof txn !== 'string' || this.readReported.has(txn)) continue;
       this.readReported.add(txn);
       this.emit({ type: 'delivery', accountId: this.accountId, clientId: txn, state: 'read' });
     }
-    void c;
   }
 
   private onTyping(c: MatrixClient, member: RoomMember): void {

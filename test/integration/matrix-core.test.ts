@@ -110,6 +110,9 @@ describe('Matrix through core', () => {
     expect(e2e?.passed).toBe(true);
     // Ada's own message is stored once: its echo joined the outbox row.
     expect((await texts(ada, atAda.id)).filter((t) => t === 'Hi Bob, Ada here.')).toHaveLength(1);
+    // Bob reads: his read receipt (an encrypted, green route: allowed by default) marks Ada's message read.
+    await bob.h.core.call('conversations.markRead', { conversationId: atBob.id });
+    await until(async () => (await page(ada, atAda.id)).some((m) => m.text === 'Hi Bob, Ada here.' && m.status === 'read'), 'read at Ada', 20_000);
   }, 60_000);
 
   describe('a group room with three members', () => {

@@ -172,6 +172,21 @@ export async function openJournaledIndexedDB(state: AdapterStateStore, opts: Jou
 }
 
 /**
+ * Deletes everything journaled under `ns` (a device the account no longer uses), in one write.
+ * Not for a namespace a live factory is journaling into.
+ */
+export function dropJournal(state: AdapterStateStore, ns: string): number {
+  const ops: StateWrite[] = [];
+  for (const [name, bytes] of state.list(metaNs(ns))) {
+    const meta = deserialize(bytes) as DbMeta;
+    for (const store of meta.stores) for (const [key] of state.list(recordNs(ns, store.id, name))) ops.push({ ns: recordNs(ns, store.id, name), key, value: null });
+    ops.push({ ns: metaNs(ns), key: name, value: null });
+  }
+  if (ops.length > 0) state.write(ops);
+  return ops.length;
+}
+
+/**
  * Runs `fn` with `globalThis.indexedDB` set to `factory`, one call at a time across the process, and
  * restores the previous `indexedDB` afterwards. The Rust crypto store opens its database through the
  * global with a fixed name, so this is how each account gets its own; once opened, the store keeps its

@@ -13,7 +13,7 @@ import { LoggerLevel, Tracing } from '@matrix-org/matrix-sdk-crypto-wasm';
 import loglevel from 'loglevel';
 import type { AdapterStateStore } from '../contract.ts';
 import { createAdapterLogger } from '../log.ts';
-import { openJournaledIndexedDB, withGlobalIndexedDB } from './idb-journal.ts';
+import { dropJournal, openJournaledIndexedDB, withGlobalIndexedDB } from './idb-journal.ts';
 
 const log = createAdapterLogger('matrix.sdk');
 
@@ -98,6 +98,24 @@ export function journalNamespace(deviceId: string): string {
   return `mx-idb-${deviceId}`;
 }
 
+const NS_DEVICE = 'mx-device';
+
+/**
+ * Remembers which device the account's stores belong to; after a new login (a new device) the old
+ * device's keys and sync state are deleted: that device was logged out, its keys serve nobody.
+ */
+export function forgetOldDevice(state: AdapterStateStore, deviceId: string, accountId: string): void {
+  const enc = new TextEncoder();
+  const previous = state.get(NS_DEVICE, 'current');
+  const old = previous ? new TextDecoder().decode(previous) : null;
+  if (old === deviceId) return;
+  if (old !== null) {
+    const n = dropJournal(state, journalNamespace(old));
+    log.info('the stores of a previous device were deleted', { accountId, entries: n });
+  }
+  state.write([{ ns: NS_DEVICE, key: 'current', value: enc.encode(deviceId) }]);
+}
+
 /**
  * The account's state store, until `close()`: the crypto may still finish a write or two after
  * the client stopped (and the profile database may be closing). Those are dropped, as a crash at
@@ -132,6 +150,7 @@ export async function openClient(o: ClientOptions): Promise<{ client: MatrixClie
     quietCryptoTracing();
     sdkLogsQuiet = true;
   }
+  forgetOldDevice(o.state, o.deviceId, o.accountId);
   const factory = await openJournaledIndexedDB(o.state, { ns: journalNamespace(o.deviceId) });
   const store = new IndexedDBStore({ indexedDB: factory, dbName: 'switchboard-sync', localStorage: undefined });
   const client = createClient({

@@ -10,13 +10,13 @@ async function writeSomething(state: MemoryStateStore, deviceId: string): Promis
     const req = factory.open('crypto', 1);
     req.onupgradeneeded = () => req.result.createObjectStore('keys');
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error as Error);
+    req.onerror = () => reject(new Error(String(req.error)));
   });
   await new Promise<void>((resolve, reject) => {
     const tx = db.transaction('keys', 'readwrite');
     tx.objectStore('keys').put(new Uint8Array([1, 2, 3]), 'olm-account');
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error as Error);
+    tx.onerror = () => reject(new Error(String(tx.error)));
   });
   db.close();
 }

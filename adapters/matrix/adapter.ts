@@ -55,6 +55,7 @@ import { ClosableState, openClient } from './sdk.ts';
 import { SasVerifications } from './verification.ts';
 import { sendError } from './errors.ts';
 import { matrixGroups, MEGOLM } from './groups.ts';
+import { Gaps, HISTORY_PAGE } from './gaps.ts';
 import { matrixSettings, parseMxid } from './setup.ts';
 
 const log = createAdapterLogger('matrix.adapter');
@@ -66,16 +67,9 @@ const NS_SENT = 'mx-sent';
  */
 const NS_SEEN = 'mx-seen';
 const SEEN_KEEP = 20_000;
-/** Events fetched per page when the user scrolls up. */
-const HISTORY_PAGE = 50;
 /** Events per room in the first sync of a new account (older ones come on scrolling up). */
 const INITIAL_SYNC_LIMIT = 20;
 const TYPING_TIMEOUT_MS = 20_000;
-/**
- * Pages fetched to fill one gap (HISTORY_PAGE events each): after a long time away a room's sync
- * brings only its newest events; the rest, back to what is stored, are fetched at once, up to this.
- */
-const GAP_PAGES = 40;
 /**
  * A message whose key has not arrived is held this long before its placeholder is shown: keys
  * usually follow within a sync or two, and a real text (and its notification) beats a placeholder
@@ -128,14 +122,8 @@ export class MatrixAdapter implements Adapter {
   private readonly joined = new Set<Room>();
   /** Undecryptable messages held for their key (KEY_GRACE_MS) before a placeholder is reported. */
   private readonly awaitingKey = new Map<string, { timer: NodeJS.Timeout; historical: boolean }>();
-  /** Rooms with an event reported in this run (a replayed one counts): only those can have a gap to fill. */
-  private readonly roomsSeen = new Set<string>();
-  /** Rooms whose sync skipped events (a "limited" timeline): filled back to what is stored after the sync. */
-  private readonly gaps = new Set<Room>();
-  /** Per room with a gap: the first event after it (null until the sync brings it). Only what is older counts as known. */
-  private readonly gapBoundary = new Map<string, { first: string | null; seq: number; at: number }>();
-  /** Rooms being filled now: what paging back brings is news, not history. */
-  private readonly filling = new Set<string>();
+  /** Gaps a limited sync left, filled back to what is stored. */
+  private readonly gaps: Gaps;
   /** Direct invitations by room: who sent them (the room's peer once joined). */
   private readonly directInvites = new Map<string, string>();
 
@@ -164,6 +152,16 @@ export class MatrixAdapter implements Adapter {
       cancel: (id) => v.cancel(id),
       acknowledgeChange: (peer) => v.acknowledgeChange(peer),
     };
+    this.gaps = new Gaps({
+      accountId: this.accountId,
+      knownBefore: (id, seq, at) => {
+        const reportedAt = this.reported.get(id);
+        if (reportedAt !== undefined && reportedAt <= seq) return true;
+        const seen = this.state.get(NS_SEEN, id);
+        return seen !== undefined && Number(dec.decode(seen)) < at;
+      },
+      problem: (error, meta) => this.problem(error, meta),
+    });
     this.groups = matrixGroups({ online: () => this.online(), client: () => this.client, userId: this.userId });
   }
 
@@ -272,18 +270,15 @@ export class MatrixAdapter implements Adapter {
     });
     c.on(RoomEvent.Timeline, (ev, room, toStart, removed) => {
       if (removed || !room || ev.status !== null) return; // local echoes wait for their real event
-      const history = toStart === true ? !this.filling.has(room.roomId) : this.firstSync && !this.prepared;
-      const gap = this.gapBoundary.get(room.roomId);
-      if (!toStart && gap && gap.first === null && ev.getId()) gap.first = ev.getId()!;
+      const history = toStart === true ? !this.gaps.isFilling(room.roomId) : this.firstSync && !this.prepared;
+      if (!toStart) this.gaps.liveEvent(room.roomId, ev.getId());
       void this.onTimelineEvent(c, ev, room, history);
     });
     // A limited sync (more happened than it brings) resets the room's timeline: a gap to fill,
     // except in a new account's first sync, whose older history comes when the user scrolls up.
     c.on(RoomEvent.TimelineReset, (room) => {
       // A room just joined has older history, not missed news: that comes on scrolling up.
-      if (!room || (this.firstSync && !this.prepared) || !this.roomsSeen.has(room.roomId)) return;
-      this.gaps.add(room);
-      this.gapBoundary.set(room.roomId, { first: null, seq: this.reportSeq, at: Date.now() });
+      if (room && !(this.firstSync && !this.prepared)) this.gaps.opened(room, this.reportSeq);
     });
     c.on(MatrixEventEvent.Decrypted, (ev) => this.onLateDecryption(c, ev));
     c.on(RoomEvent.MyMembership, (room, membership, prev) => this.onMembership(c, room, membership, prev));
@@ -310,7 +305,7 @@ export class MatrixAdapter implements Adapter {
         this.prepared = true;
         this.direct.load(c.getAccountData(EventType.Direct)?.getContent());
         this.announceJoined(c);
-        void this.fillGaps(c);
+        void this.gaps.fill(c);
         this.setStatus('online');
         for (const room of c.getRooms()) {
           if (room.getMyMembership() === 'join') {
@@ -322,7 +317,7 @@ export class MatrixAdapter implements Adapter {
       case SyncState.Syncing:
       case SyncState.Catchup:
         this.announceJoined(c);
-        void this.fillGaps(c);
+        void this.gaps.fill(c);
         if (this.prepared) this.setStatus('online');
         return;
       case SyncState.Reconnecting:
@@ -367,7 +362,7 @@ export class MatrixAdapter implements Adapter {
 
   private async onTimelineEvent(c: MatrixClient, ev: MatrixEvent, room: Room, historical: boolean): Promise<void> {
     const id = ev.getId();
-    this.roomsSeen.add(room.roomId);
+    this.gaps.seen(room.roomId);
     if (!id || this.reported.has(id) || this.state.get(NS_SEEN, id)) return;
     try {
       await c.decryptEventIfNeeded(ev);
@@ -523,53 +518,6 @@ export class MatrixAdapter implements Adapter {
       return;
     }
     if ((membership === 'leave' || membership === 'ban') && !directPeer(c, this.direct, room)) this.emitGroup(room, true);
-  }
-
-  /**
-   * Pages back through each room with a gap until an event that was already reported (or stored
-   * before a restart) shows up, the room's start, or GAP_PAGES pages.
-   */
-  private async fillGaps(c: MatrixClient): Promise<void> {
-    for (const room of [...this.gaps]) {
-      this.gaps.delete(room);
-      if (this.filling.has(room.roomId) || room.getMyMembership() !== 'join') continue;
-      this.filling.add(room.roomId);
-      try {
-        let pages = 0;
-        while (!this.reachedKnown(room) && room.getLiveTimeline().getPaginationToken(Direction.Backward) !== null) {
-          if (++pages > GAP_PAGES) {
-            this.problem(`Only the newest ${GAP_PAGES * HISTORY_PAGE} missed events of ${roomTitle(room)} were fetched; older ones come when you scroll up.`, { roomId: room.roomId });
-            break;
-          }
-          await c.scrollback(room, HISTORY_PAGE);
-        }
-      } catch (e) {
-        log.warn('filling a gap in a room failed', { accountId: this.accountId, error: (e as Error).message });
-      } finally {
-        this.filling.delete(room.roomId);
-        this.gapBoundary.delete(room.roomId);
-      }
-    }
-  }
-
-  /**
-   * Whether the room's loaded timeline reaches back, before the gap, to an event known before the
-   * gap opened: reported earlier in this run, or stored by core before (what paging back brings is
-   * reported and stored as it comes, so it does not count).
-   */
-  private reachedKnown(room: Room): boolean {
-    const gap = this.gapBoundary.get(room.roomId);
-    if (!gap) return true;
-    const events = room.getLiveTimeline().getEvents();
-    const end = gap.first ? events.findIndex((e) => e.getId() === gap.first) : -1;
-    return events.slice(0, end < 0 ? 0 : end).some((e) => {
-      const id = e.getId();
-      if (id === undefined) return false;
-      const seq = this.reported.get(id);
-      if (seq !== undefined && seq <= gap.seq) return true;
-      const seen = this.state.get(NS_SEEN, id);
-      return seen !== undefined && Number(dec.decode(seen)) < gap.at;
-    });
   }
 
   /** Rooms joined in the sync just processed: groups are announced; every room's facts are. */

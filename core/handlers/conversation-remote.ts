@@ -118,14 +118,19 @@ export async function fetchOlderHistory(ctx: CoreContext, conv: ConversationRow)
   let more = false;
   for (const t of targets) {
     if (!t.adapter?.syncHistory) continue;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const page = await Promise.race([
         t.adapter.syncHistory(t.ref),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), HISTORY_TIMEOUT_MS).unref()),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), HISTORY_TIMEOUT_MS);
+        }),
       ]);
       if (page && page.more) more = true;
     } catch (e) {
       log.warn('fetching older history failed', { accountId: t.accountId, error: errorText(e) });
+    } finally {
+      clearTimeout(timer);
     }
   }
   return { more };

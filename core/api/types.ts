@@ -7,13 +7,14 @@ import type {
   InviteInfo,
   InviteKind,
   PresenceState,
+  VerificationStep,
   Protocol,
   QuarantinedAccept,
   SafetyNumber,
   SecurityFacts,
 } from '../../adapters/contract.ts';
 
-export type { AccountStatus, AttachmentInfo, InviteKind, PresenceState, Protocol, SecurityFacts };
+export type { AccountStatus, AttachmentInfo, InviteKind, PresenceState, Protocol, SecurityFacts, VerificationStep };
 
 /** An invite, with the account that made it. */
 export interface Invite extends InviteInfo {
@@ -246,16 +247,6 @@ export interface Message {
 
 /** Whether an HTML body loads remote content: it has none, it is blocked, or the user allowed it. */
 export type RemoteContentState = 'none' | 'blocked' | 'allowed';
-
-/**
- * Where an emoji verification stands: they asked and wait for the user (`incoming`), waiting for
- * the other side (`waiting`), the emoji to compare (`emoji`), the user said they match and the
- * other side has not yet (`confirmed`), verified (`done`), or stopped (`cancelled`, why).
- */
-export type VerificationStep =
-  | { phase: 'incoming' | 'waiting' | 'confirmed' | 'done' }
-  | { phase: 'emoji'; emoji: { symbol: string; name: string }[] }
-  | { phase: 'cancelled'; reason: string };
 
 /** One emoji verification, as the `verification.updated` event carries it. */
 export interface VerificationUpdate {

@@ -48,7 +48,7 @@ import {
 } from '../contract.ts';
 import { AdapterListeners } from '../listeners.ts';
 import { createAdapterLogger } from '../log.ts';
-import { decodeEvent } from './decode.ts';
+import { decodeEvent, type Decoded } from './decode.ts';
 import { roomFacts } from './facts.ts';
 import { bridgeOf, directPeer, DirectRooms, inviteTitle, roomTitle } from './rooms.ts';
 import { ClosableState, openClient } from './sdk.ts';
@@ -66,6 +66,11 @@ const NS_SENT = 'mx-sent';
  * must not be reported again. Pruned to the newest SEEN_KEEP at each start.
  */
 const NS_SEEN = 'mx-seen';
+/**
+ * Messages stored as a placeholder because their key had not come (event id → room id): when one
+ * decrypts — later in the session or after a restart — its text replaces the placeholder.
+ */
+const NS_PLACEHOLDER = 'mx-placeholder';
 const SEEN_KEEP = 20_000;
 /** Events per room in the first sync of a new account (older ones come on scrolling up). */
 const INITIAL_SYNC_LIMIT = 20;
@@ -383,6 +388,12 @@ export class MatrixAdapter implements Adapter {
     const d = decodeEvent(ev);
     const sender = ev.getSender() ?? '';
     const self = sender === this.userId;
+    if (this.state.get(NS_PLACEHOLDER, id)) {
+      // Stored before as a placeholder: its text now, or (still no key) nothing new.
+      if (d.kind === 'undecryptable') this.undecrypted.add(id);
+      else this.replacePlaceholder(id, d, ev);
+      return;
+    }
     switch (d.kind) {
       case 'skip':
         if (d.reason) this.problem(`A Matrix event in ${roomTitle(room)} was skipped: ${d.reason}.`, { roomId: room.roomId });
@@ -399,6 +410,7 @@ export class MatrixAdapter implements Adapter {
         const timer = setTimeout(() => {
           this.awaitingKey.delete(id);
           if (!this.client) return;
+          this.state.write([{ ns: NS_PLACEHOLDER, key: id, value: enc.encode(room.roomId) }]);
           this.emitMessage(c, ev, room, historical, self, 'Waiting for this message (it cannot be decrypted yet).', {
             problem: "This message is encrypted and its key has not reached this device yet. It appears here when the sender's device shares it.",
           });
@@ -474,15 +486,27 @@ export class MatrixAdapter implements Adapter {
       if (room) this.report(c, ev, room, waiting.historical);
       return;
     }
-    const d = decodeEvent(ev);
-    if (d.kind === 'message') {
-      this.emit({ type: 'message-body', accountId: this.accountId, remoteId: id, text: d.text, content: d.problem ? { problem: d.problem } : undefined });
-    } else if (d.kind === 'edit') {
-      this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: id, redactedAt: ev.getTs() });
-      this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: d.target, text: d.text, editedAt: ev.getTs() });
-    } else {
-      const room = c.getRoom(ev.getRoomId() ?? '');
-      if (room) this.report(c, ev, room, true);
+    this.replacePlaceholder(id, decodeEvent(ev), ev);
+  }
+
+  /** A message stored as a placeholder decrypted: its text replaces it (an edit replaces its target instead). */
+  private replacePlaceholder(id: string, d: Decoded, ev: MatrixEvent): void {
+    this.state.write([{ ns: NS_PLACEHOLDER, key: id, value: null }]);
+    switch (d.kind) {
+      case 'message':
+        this.emit({ type: 'message-body', accountId: this.accountId, remoteId: id, text: d.text, content: d.problem ? { problem: d.problem } : undefined });
+        return;
+      case 'edit':
+        this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: id, redactedAt: ev.getTs() });
+        this.emit({ type: 'message-edit', accountId: this.accountId, remoteId: d.target, text: d.text, editedAt: ev.getTs() });
+        return;
+      case 'undecryptable':
+        return;
+      case 'redaction':
+      case 'skip':
+        // Not a chat line after all (a reaction, a redaction): the placeholder goes.
+        this.emit({ type: 'message-redacted', accountId: this.accountId, remoteId: id, redactedAt: ev.getTs() });
+        return;
     }
   }
 

@@ -21,6 +21,8 @@ const log = createLogger('accounts');
 
 /** A login check gives up after this long (a server that accepts the connection and then says nothing). */
 export const PROBE_TIMEOUT_MS = 30_000;
+/** Logging out at the server gives up after this long: removing an account must not hang on a server that is gone. */
+const LOGOUT_TIMEOUT_MS = 8_000;
 /** Settings discovery gives up after this long; each of its requests has its own shorter deadline. */
 export const DISCOVER_TIMEOUT_MS = 25_000;
 
@@ -82,7 +84,7 @@ async function refusalInWords<T>(config: AccountConfig, check: () => Promise<T>)
 export async function endLogin(setup: AccountSetup | undefined, config: AccountConfig, secrets: Record<string, string>): Promise<void> {
   if (!setup?.logout || Object.keys(secrets).length === 0) return;
   try {
-    await setup.logout(config, secrets, AbortSignal.timeout(PROBE_TIMEOUT_MS));
+    await setup.logout(config, secrets, AbortSignal.timeout(LOGOUT_TIMEOUT_MS));
   } catch (e) {
     log.warn('logging out at the server failed', { kind: config.protocol, accountId: config.id, error: errorText(e) });
   }

@@ -34,7 +34,7 @@
  * Receivers and peer share this process (and its event loop); Synapse runs as its own process.
  * Raw and adapter runs alternate in order over the rounds.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,7 @@ import { createCore, type CoreInternals } from '../core/create-core.ts';
 import type { AccountRow } from '../core/store/rows.ts';
 import { startSynapse, SYNAPSE_VENV, type MatrixAccount, type MatrixUser, type TestSynapse } from '../test/servers/synapse.ts';
 import { loginMatrix, matrixApi, MatrixPeer, type MatrixLogin } from '../test/support/matrix-accounts.ts';
+import { cpuNow } from './stats.ts';
 
 /** The adapter's `initialSyncLimit` (adapters/matrix/adapter.ts): events per room in a first sync. */
 export const ADAPTER_SYNC_LIMIT = 20;
@@ -155,22 +156,6 @@ const fillText = (room: number, k: number): string => `bench room ${room} messag
 const secretText = (k: number): string => `encrypted backlog #${k}: the quick brown fox jumps over the lazy dog, decrypted once.`;
 /** Messages of room `i` when `events` are spread over `rooms`. */
 const perRoom = (events: number, rooms: number, i: number): number => Math.floor(events / rooms) + (i < events % rooms ? 1 : 0);
-
-/** CPU time so far in ms: a process's by pid (from /proc, clock ticks of 10 ms), and this process's. */
-function cpuNow(pid: number | null): { server: number; client: number } {
-  let server = Number.NaN;
-  if (pid !== null) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      server = (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // Not Linux, or the process is gone: no server figure.
-    }
-  }
-  const c = process.cpuUsage();
-  return { server, client: (c.user + c.system) / 1000 };
-}
 
 /** A stopwatch with CPU meters (Synapse's by pid). */
 class Clock {

@@ -1,4 +1,5 @@
 /** Timing helpers and order statistics for the benchmark. */
+import { readFileSync } from 'node:fs';
 
 /** Milliseconds elapsed since `start` (a `process.hrtime.bigint()` reading). */
 export function msSince(start: bigint): number {
@@ -45,4 +46,20 @@ export function summarise(samples: readonly number[]): Summary {
 /** Resident set size in MB. */
 export function rssMb(): number {
   return process.memoryUsage().rss / (1024 * 1024);
+}
+
+/** CPU time so far in ms: a process's by pid (from /proc, clock ticks of 10 ms), and this process's. */
+export function cpuNow(pid: number | null): { server: number; client: number } {
+  let server = Number.NaN;
+  if (pid !== null) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      server = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // Not Linux, or the process is gone: no server figure.
+    }
+  }
+  const c = process.cpuUsage();
+  return { server, client: (c.user + c.system) / 1000 };
 }

@@ -22,7 +22,7 @@
  * and receivers share this process (and its event loop); Prosody runs as its own process. Raw
  * and adapter runs alternate for a few rounds, so load from anything else falls on both.
  */
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client as xmppClient, xml, type Client } from '@xmpp/client';
@@ -36,6 +36,7 @@ import { createCore, type CoreInternals } from '../core/create-core.ts';
 import type { AccountRow } from '../core/store/rows.ts';
 import { startProsody, type TestProsody, type XmppAccount, type XmppUser } from '../test/servers/prosody.ts';
 import { xmppAccountConfig, XmppPeer } from '../test/support/xmpp-accounts.ts';
+import { cpuNow } from './stats.ts';
 
 /**
  * Items one archive (and one offline store) holds in Prosody 0.12's internal storage
@@ -122,22 +123,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A chat text of about 100 B, unique in the run. */
 const text = (tag: string, i: number): string => `${tag} #${i}: the quick brown fox jumps over the lazy dog, and the benchmark counts it once.`;
 const texts = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => text(tag, i));
-
-/** CPU time so far in ms: a process's by pid (from /proc, clock ticks of 10 ms), and this process's. */
-function cpuNow(pid: number | null): { server: number; client: number } {
-  let server = Number.NaN;
-  if (pid !== null) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      server = (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // Not Linux, or the process is gone: no server figure.
-    }
-  }
-  const c = process.cpuUsage();
-  return { server, client: (c.user + c.system) / 1000 };
-}
 
 /** A plain xmpp.js client for `user`, trusting the test server's certificate, with the stream management fix. */
 function rawClient(server: TestProsody, user: XmppAccount, resource: string): Client {

@@ -28,20 +28,6 @@ export interface ClientOptions {
   state: AdapterStateStore;
 }
 
-/**
- * The SDK's own log, reduced to its warnings and errors in our format. Its debug and info lines
- * are many per sync (and some name rooms and users), so they are dropped.
- */
-function sdkLogger(accountId: string, prefix = 'sdk'): Logger {
-  const line = (level: 'warn' | 'error') => (...msg: unknown[]) => {
-    const first = msg.find((m): m is string => typeof m === 'string');
-    const error = msg.find((m): m is Error => m instanceof Error);
-    if (first !== undefined && ROUTINE.test(first)) return;
-    sdkLog[level](`${prefix}: ${(first ?? '').slice(0, 300)}`, { accountId, ...(error ? { error: error.message.slice(0, 300) } : {}) });
-  };
-  const quiet = (): void => undefined;
-  return { trace: quiet, debug: quiet, info: quiet, warn: line('warn'), error: line('error'), getChild: (ns: string) => sdkLogger(accountId, `${prefix}${ns}`) };
-}
 const sdkLog = createAdapterLogger('matrix.sdk-log');
 /**
  * Warnings the SDK gives on every start that say nothing wrong: the homeserver's push rules lack
@@ -50,20 +36,40 @@ const sdkLog = createAdapterLogger('matrix.sdk-log');
 const ROUTINE = /^(Adding default global (override|underride) push rule|resetCrossSigning: Secret storage is not yet set up)/;
 
 /**
+ * One SDK warning or error in our log: its first text (cut) and the message of an error passed
+ * with it, never the other arguments (events, keys). Routine start-up warnings are dropped.
+ */
+function forward(level: 'warn' | 'error', prefix: string, msg: unknown[], meta: Record<string, unknown>): void {
+  const first = msg.find((m): m is string => typeof m === 'string');
+  if (first !== undefined && ROUTINE.test(first)) return;
+  const error = msg.find((m): m is Error => m instanceof Error);
+  sdkLog[level](`${prefix}: ${(first ?? '').slice(0, 300)}`, { ...meta, ...(error ? { error: error.message.slice(0, 300) } : {}) });
+}
+
+/**
+ * The client's own log, reduced to its warnings and errors in our format. Its debug and info lines
+ * are many per sync (and some name rooms and users), so they are dropped.
+ */
+function sdkLogger(accountId: string, prefix = 'sdk'): Logger {
+  const quiet = (): void => undefined;
+  return {
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    warn: (...msg: unknown[]) => forward('warn', prefix, msg, { accountId }),
+    error: (...msg: unknown[]) => forward('error', prefix, msg, { accountId }),
+    getChild: (ns: string) => sdkLogger(accountId, `${prefix}${ns}`),
+  };
+}
+
+/**
  * The SDK's module-level loggers (sync loop, push rules, stores) write through loglevel straight to
  * the console at debug level. Every one of them, and every one made later (children copy their
  * parent's factory), is routed to our log with warnings and errors only.
  */
 function quietSdkLogs(): void {
-  const factory: loglevel.MethodFactory = (method) => {
-    if (method !== 'warn' && method !== 'error') return () => undefined;
-    return (...msg: unknown[]) => {
-      const first = msg.find((m): m is string => typeof m === 'string');
-      const error = msg.find((m): m is Error => m instanceof Error);
-      if (first !== undefined && ROUTINE.test(first)) return;
-      sdkLog[method](`sdk: ${(first ?? '').slice(0, 300)}`, error ? { error: error.message.slice(0, 300) } : undefined);
-    };
-  };
+  const factory: loglevel.MethodFactory = (method) =>
+    method === 'warn' || method === 'error' ? (...msg: unknown[]) => forward(method, 'sdk', msg, {}) : () => undefined;
   for (const [name, l] of Object.entries(loglevel.getLoggers())) {
     if (!name.startsWith('matrix') || l.methodFactory === factory) continue;
     l.methodFactory = factory;

@@ -36,20 +36,24 @@ export function toRoute(ctx: CoreContext, identity: IdentityRow, c: RouteCandida
     available: c.available,
     rating: c.rating,
     presence: ctx.accounts.presenceOf(c.accountId, identity.address),
-    identityChanged: identityFacts(ctx, identity).identity === 'changed',
+    identityChanged: c.identityChanged,
     emojiVerification: ctx.accounts.adapter(c.accountId)?.sas !== undefined,
   };
 }
 
 export function routeCandidates(ctx: CoreContext, rows: IdentityRow[]): RouteCandidate[] {
-  return rows.map((r) => ({
-    identityId: r.id,
-    protocol: r.protocol,
-    accountId: r.account_id,
-    available: ctx.accounts.isAvailable(r.account_id),
-    rating: rate(identityFacts(ctx, r), r.protocol),
-    lastUsedAt: r.last_used_at,
-  }));
+  return rows.map((r) => {
+    const facts = identityFacts(ctx, r);
+    return {
+      identityId: r.id,
+      protocol: r.protocol,
+      accountId: r.account_id,
+      available: ctx.accounts.isAvailable(r.account_id),
+      rating: rate(facts, r.protocol),
+      identityChanged: facts.identity === 'changed',
+      lastUsedAt: r.last_used_at,
+    };
+  });
 }
 
 /** The routing decision for the next message to a contact. */

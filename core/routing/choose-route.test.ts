@@ -6,7 +6,7 @@ import { chooseRoute, maySendReceipts, type ChooseRouteOptions, type RouteCandid
 const rating = (colour: Colour, score: number): Rating => ({ score, colour, summary: `${colour} ${score}`, caption: colour, reasons: [] });
 
 function cand(identityId: string, protocol: Protocol, colour: Colour, score: number, more: Partial<RouteCandidate> = {}): RouteCandidate {
-  return { identityId, protocol, accountId: `acc-${protocol}`, available: true, rating: rating(colour, score), lastUsedAt: null, ...more };
+  return { identityId, protocol, accountId: `acc-${protocol}`, available: true, rating: rating(colour, score), identityChanged: false, lastUsedAt: null, ...more };
 }
 const down = { available: false };
 

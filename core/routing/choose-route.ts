@@ -35,6 +35,8 @@ export interface RouteCandidate {
   /** The identity's account can send now. */
   available: boolean;
   rating: Rating;
+  /** The peer's identity changed since it was verified and the user has not accepted it. */
+  identityChanged: boolean;
   lastUsedAt: number | null;
 }
 

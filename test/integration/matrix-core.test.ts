@@ -15,6 +15,7 @@ import { AdapterRegistry } from '../../adapters/registry.ts';
 import type { Account, ConversationSummary } from '../../core/api/types.ts';
 import { startSynapse, type MatrixAccount, type TestSynapse } from '../servers/synapse.ts';
 import { matrixApi, MatrixPeer } from '../support/matrix-accounts.ts';
+import { localKeySecretBox, openSecrets } from '../../core/secrets/secret-box.ts';
 import { makeHarness, until, type Harness } from '../support/harness.ts';
 
 const registry = (): AdapterRegistry => new AdapterRegistry().register('matrix', createMatrixAdapter, createMatrixSetup());
@@ -92,9 +93,11 @@ afterAll(async () => {
 
 describe('Matrix through core', () => {
   it('keeps a token and a device for the account, never the password', () => {
+    // What the profile holds, opened with the profile's key: the login, not the password.
     const sealed = ada.h.core.ctx.db.prepare('SELECT secrets FROM accounts WHERE id = ?').pluck().get(ada.account.id) as string;
-    expect(sealed).not.toContain(ada.user.password);
-    expect(ada.account.protocol).toBe('matrix');
+    const kept = openSecrets(localKeySecretBox(ada.h.dir), sealed);
+    expect(Object.keys(kept).sort()).toEqual(['accessToken', 'deviceId']);
+    expect(Object.values(kept)).not.toContain(ada.user.password);
   });
 
   it('a first message makes an encrypted direct chat; it is a request at the other end; the answer comes back', async () => {

@@ -10,6 +10,7 @@ import { domainOf, draftFrom, draftProblem, guessDraft, settingsFrom, type Email
 import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
 import { EmailServerFields } from './EmailServerFields.tsx';
+import { PasswordField } from './PasswordField.tsx';
 
 type Phase = 'idle' | 'discovering' | 'adding';
 
@@ -100,21 +101,15 @@ export function EmailAccountForm({ protocolField }: Props) {
   };
 
   const passwordField = (
-    <div className="field field-grow">
-      <label htmlFor={`${id}-password`}>Password</label>
-      <input
-        id={`${id}-password`}
-        type="password"
-        autoComplete="current-password"
-        maxLength={4096}
-        disabled={busy}
-        value={password}
-        onChange={(e) => {
-          setPassword(e.target.value);
-          setError(null);
-        }}
-      />
-    </div>
+    <PasswordField
+      id={id}
+      value={password}
+      disabled={busy}
+      onChange={(v) => {
+        setPassword(v);
+        setError(null);
+      }}
+    />
   );
 
   // Shown just above the buttons, where the eye is after pressing one.

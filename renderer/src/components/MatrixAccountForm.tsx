@@ -10,6 +10,7 @@ import type { DiscoveredSettings } from '../../../core/api/types.ts';
 import { describeError } from '../format/errors.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
+import { PasswordField } from './PasswordField.tsx';
 
 /** `@localpart:server`; the server name (host and optional port) is group 1. */
 const MXID = /^@[\x21-\x39\x3b-\x7e]+:((?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?)$/;
@@ -162,7 +163,7 @@ export function MatrixAccountForm({ protocolField }: Props) {
     <form className="add-account add-account-email" onSubmit={onSubmit} aria-label="Add account" aria-busy={busy} noValidate>
       <div className="email-protocol-row">{protocolField}</div>
       {/* Top-aligned: the ID's hint under it would otherwise push the password field down. */}
-      <div className="email-account-row" style={{ alignItems: 'flex-start' }}>
+      <div className="email-account-row email-account-row-top">
         <div className="field field-grow">
           <label htmlFor={`${id}-address`}>Matrix ID</label>
           <input
@@ -186,23 +187,17 @@ export function MatrixAccountForm({ protocolField }: Props) {
             Your whole Matrix ID: @, your user name, a colon and your server, as your other Matrix app shows it.
           </span>
         </div>
-        <div className="field field-grow">
-          <label htmlFor={`${id}-password`}>Password</label>
-          <input
-            id={`${id}-password`}
-            type="password"
-            autoComplete="current-password"
-            maxLength={4096}
-            disabled={busy}
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              setError(null);
-            }}
-          />
-        </div>
+        <PasswordField
+          id={id}
+          value={password}
+          disabled={busy}
+          onChange={(v) => {
+            setPassword(v);
+            setError(null);
+          }}
+        />
       </div>
-      <details className="xmpp-server matrix-server" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
+      <details className="server-settings" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
         <summary>Advanced</summary>
         <div className="field">
           <label htmlFor={`${id}-homeserver`}>Homeserver</label>

@@ -8,6 +8,7 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { describeError } from '../format/errors.ts';
 import { useAccounts } from '../state/accounts.tsx';
 import { useBridge } from '../state/bridgeContext.ts';
+import { PasswordField } from './PasswordField.tsx';
 
 const JID = /^[^@/\s]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/;
 const HOST = /^[A-Za-z0-9.-]+$/;
@@ -97,23 +98,17 @@ export function XmppAccountForm({ protocolField }: Props) {
             }}
           />
         </div>
-        <div className="field field-grow">
-          <label htmlFor={`${id}-password`}>Password</label>
-          <input
-            id={`${id}-password`}
-            type="password"
-            autoComplete="current-password"
-            maxLength={4096}
-            disabled={busy}
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              setError(null);
-            }}
-          />
-        </div>
+        <PasswordField
+          id={id}
+          value={password}
+          disabled={busy}
+          onChange={(v) => {
+            setPassword(v);
+            setError(null);
+          }}
+        />
       </div>
-      <details className="xmpp-server">
+      <details className="server-settings">
         <summary>Server settings (optional)</summary>
         <p className="field-hint">Leave empty to find the server from your address. Switchboard always uses TLS and checks the server’s certificate.</p>
         <div className="email-account-row">

@@ -18,9 +18,13 @@ export interface GroupDeps {
 }
 
 export function matrixGroups(d: GroupDeps): GroupActions {
+  /** A state event's content from the homeserver (the room may not be synced here yet), or {} when there is none. */
+  const stateOf = async (c: MatrixClient, roomId: string, type: string, key: string): Promise<Record<string, unknown>> =>
+    ((await c.getStateEvent(roomId, type, key).catch(() => ({}))) ?? {}) as Record<string, unknown>;
   const setNickname = async (roomId: string, nickname: string): Promise<void> => {
     const c = d.online();
-    const current = c.getRoom(roomId)?.getMember(d.userId)?.events.member?.getContent() ?? {};
+    // The whole member event is replaced: keep its other fields (the avatar).
+    const current = c.getRoom(roomId)?.getMember(d.userId)?.events.member?.getContent() ?? (await stateOf(c, roomId, 'm.room.member', d.userId));
     await c.sendStateEvent(roomId, EventType.RoomMember, { ...current, membership: 'join', displayname: nickname }, d.userId).catch((e: unknown) => {
       throw actionError(e, 'The homeserver refused the nickname');
     });
@@ -68,10 +72,13 @@ export function matrixGroups(d: GroupDeps): GroupActions {
       const room = await c.joinRoom(address).catch((e: unknown) => {
         throw actionError(e, 'Joining the room failed');
       });
+      // The join answers before the room's state is synced here: its name comes from the homeserver.
+      const member = await stateOf(c, room.roomId, 'm.room.member', d.userId);
       // The name the user chose for this room, if it is not the one they have everywhere.
-      const shown = room.getMember(d.userId)?.rawDisplayName;
-      if (nickname.trim() && nickname.trim() !== shown) await setNickname(room.roomId, nickname.trim()).catch(() => undefined);
-      return { roomId: room.roomId, title: roomTitle(room) };
+      if (nickname.trim() && nickname.trim() !== member['displayname']) await setNickname(room.roomId, nickname.trim()).catch(() => undefined);
+      const name = (await stateOf(c, room.roomId, 'm.room.name', ''))['name'];
+      const title = typeof name === 'string' && name.trim() ? name.trim().slice(0, 200) : address.startsWith('#') ? address : roomTitle(room);
+      return { roomId: room.roomId, title };
     },
     async leave(roomId) {
       await d

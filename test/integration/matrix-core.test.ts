@@ -7,7 +7,7 @@
  * and skip malformed events with a reason while the room keeps working. Removing the account logs
  * its device out.
  */
-import { EventType, MsgType, RelationType } from 'matrix-js-sdk';
+import { EventType, MsgType, Preset, RelationType } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMatrixAdapter } from '../../adapters/matrix/adapter.ts';
 import { createMatrixSetup } from '../../adapters/matrix/setup.ts';
@@ -259,6 +259,27 @@ describe('Matrix through core', () => {
       await eventually(ada, atAdaRoom.id, (t) => sent.every((x) => once(t, x)), 'every message once, after fetching history');
       const unread = (await ada.h.core.call('conversations.get', { conversationId: atAdaRoom.id })).unreadCount;
       expect(unread).toBeLessThan(30);
+    } finally {
+      await bobPhone.stop();
+    }
+  }, 60_000);
+
+  it('joins a public room by its alias under a chosen nickname', async () => {
+    const bobPhone = new MatrixPeer(server, bob.user);
+    await bobPhone.start();
+    try {
+      const { room_id } = await bobPhone.client.createRoom({ name: 'Lounge', room_alias_name: 'lounge', preset: Preset.PublicChat });
+      const bad = ada.h.core.call('groups.join', { accountId: ada.account.id, address: 'lounge', nickname: 'Ada L' });
+      await expect(bad).rejects.toThrow(/not a Matrix room address/);
+      const lounge = await ada.h.core.call('groups.join', { accountId: ada.account.id, address: '#lounge:synapse.test', nickname: 'Ada L' });
+      expect(lounge.title).toBe('Lounge');
+      await until(
+        async () => (await ada.h.core.call('groups.members', { conversationId: lounge.id })).some((m) => m.isSelf && m.displayName === 'Ada L'),
+        'Ada in the lounge as Ada L',
+        20_000,
+      );
+      await bobPhone.send(room_id, 'Welcome to the lounge.');
+      await eventually(ada, lounge.id, (t) => once(t, 'Welcome to the lounge.'), 'the lounge message at Ada');
     } finally {
       await bobPhone.stop();
     }
